@@ -1,0 +1,102 @@
+import { fileURLToPath } from "node:url";
+import type pg from "pg";
+import type { Config } from "./config/env.js";
+import { createDatabase, createPool, type Database } from "./db/client.js";
+import { ensureDatabase, redact } from "./db/ensureDatabase.js";
+import { migrateDatabase } from "./db/migrate.js";
+import { createHttpServer, type HttpServer } from "./http/createHttpServer.js";
+import { type AppLogger, createLogger } from "./logger.js";
+import { bundledImplementations } from "./tasks/bundled.js";
+import { TaskCatalog } from "./tasks/catalog.js";
+import type { Context } from "./trpc.js";
+import { type RunningWorker, startWorker } from "./worker/startWorker.js";
+import type { TaskImplementation } from "./worker/taskImplementation.js";
+
+export const defaultStaticDir = fileURLToPath(new URL("../../client/dist", import.meta.url));
+
+export interface ConveyorOptions {
+  config: Config;
+  /** Serve the API (and the UI, when built) in this process. */
+  api: boolean;
+  /** Run a worker in this process. */
+  worker: boolean;
+  /** The task implementations this process knows; the bundled tasks by default. */
+  implementations?: (db: Database) => TaskImplementation[];
+  staticDir?: string | null;
+  logger?: AppLogger;
+  /** Worker poll interval for due retries and scheduled runs, in milliseconds. */
+  pollIntervalMs?: number;
+}
+
+export interface Conveyor {
+  /** Where the API listens, or null without the API role. */
+  readonly url: string | null;
+  readonly pool: pg.Pool;
+  readonly db: Database;
+  readonly context: Context;
+  readonly worker: RunningWorker | null;
+  readonly http: HttpServer | null;
+  /** Stops taking requests and jobs, drains running attempts, then closes the database pool. */
+  close(): Promise<void>;
+}
+
+/** Prepares the database and starts the roles asked for; `npm start`, the tests and the bench all come through here. */
+export async function startConveyor(options: ConveyorOptions): Promise<Conveyor> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  await ensureDatabase(config.DATABASE_URL);
+  const pool = createPool(config.DATABASE_URL, Math.max(10, config.WORKER_CONCURRENCY + 4));
+  try {
+    await migrateDatabase(pool, logger);
+  } catch (error) {
+    await pool.end();
+    throw new Error(`could not migrate ${redact(config.DATABASE_URL)}`, { cause: error });
+  }
+  const db = createDatabase(pool);
+  const implementations = (options.implementations ?? bundledImplementations)(db);
+  const catalog = new TaskCatalog(implementations.map((implementation) => implementation.definition));
+  const context: Context = { db, catalog, logger };
+
+  const worker = options.worker
+    ? await startWorker({
+        pool,
+        db,
+        implementations,
+        concurrency: config.WORKER_CONCURRENCY,
+        localQueueSize: config.WORKER_LOCAL_QUEUE_SIZE,
+        shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+        abortGraceMs: config.ABORT_GRACE_MS,
+        logger,
+        ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+      })
+    : null;
+
+  let http: HttpServer | null = null;
+  let url: string | null = null;
+  if (options.api) {
+    http = await createHttpServer({ context, staticDir: options.staticDir ?? defaultStaticDir, logger });
+    await http.listen({ port: config.PORT, host: config.HOST });
+    const address = http.server.address();
+    const port = typeof address === "object" && address ? address.port : config.PORT;
+    const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
+    url = `http://${host}:${port}`;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    pool,
+    db,
+    context,
+    worker,
+    http,
+    close() {
+      closing ??= (async () => {
+        await http?.close();
+        await worker?.stop();
+        await pool.end();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { z } from "zod";
+
+const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const envSchema = z.object({
+  /** Postgres holding the app's tables and graphile-worker's schema; created if missing. */
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" })
+    .default("postgres://postgres@127.0.0.1:5432/conveyor"),
+  /** Port serving the UI, /trpc and /health. */
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  /** Interface to bind; loopback unless told otherwise. */
+  HOST: z.string().min(1).default("127.0.0.1"),
+  LOG_LEVEL: z.enum(logLevels).default("info"),
+  /** Runs one worker process executes at once. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(24),
+  /** Jobs a worker locks ahead in one fetch; 0 fetches one job per free slot. */
+  WORKER_LOCAL_QUEUE_SIZE: z.coerce.number().int().min(0).max(10_000).default(0),
+  /** How long a shutdown waits for running attempts before returning them to the queue. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** After an attempt's signal aborts (timeout, shutdown), how long the task has to settle. */
+  ABORT_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads the configuration once at start-up; a bad value names the variable and what is wrong. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const result = envSchema.safeParse(present);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
+}

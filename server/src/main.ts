@@ -1,0 +1,71 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { defaultStaticDir, startConveyor } from "./app.js";
+import { ConfigError, loadConfig } from "./config/env.js";
+import { createLogger } from "./logger.js";
+
+const usage = `usage: conveyor [--api] [--worker]
+  With neither flag, runs the API, the web UI and a worker in one process.`;
+
+function parseRoles(): { api: boolean; worker: boolean } {
+  try {
+    const { values } = parseArgs({ options: { api: { type: "boolean" }, worker: { type: "boolean" } } });
+    const neither = !values.api && !values.worker;
+    return { api: neither || values.api === true, worker: neither || values.worker === true };
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+}
+
+/** `npm start` on a fresh clone has no built UI yet; build it once. */
+function ensureClientBuilt(): void {
+  if (existsSync(join(defaultStaticDir, "index.html"))) return;
+  console.log("Building the web UI (first start only)…");
+  const result = spawnSync("npm", ["run", "build", "-w", "client"], { stdio: "inherit" });
+  if (result.status !== 0) throw new Error("building the web UI failed");
+}
+
+async function main(): Promise<void> {
+  const roles = parseRoles();
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  if (roles.api) ensureClientBuilt();
+  const conveyor = await startConveyor({ config, ...roles, logger });
+  if (conveyor.url) console.log(`\nConveyor is running at ${conveyor.url}\n`);
+
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, "second signal: exiting without draining");
+      process.exit(1);
+    }
+    logger.info({ signal }, "shutting down: draining running attempts");
+    conveyor.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

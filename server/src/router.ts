@@ -1,0 +1,16 @@
+import { healthProcedure } from "./health.js";
+import { runsRouter } from "./runs/router.js";
+import { tasksRouter } from "./tasks/router.js";
+import { createCallerFactory, router } from "./trpc.js";
+
+export const appRouter = router({
+  health: healthProcedure,
+  tasks: tasksRouter,
+  runs: runsRouter,
+});
+
+/** The API's type, for typed clients: `createTRPCClient<AppRouter>(…)`. */
+export type AppRouter = typeof appRouter;
+
+/** Calls procedures in-process with a given context, for tests and scripts. */
+export const createCaller = createCallerFactory(appRouter);

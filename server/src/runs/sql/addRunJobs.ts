@@ -1,0 +1,45 @@
+import { sql } from "drizzle-orm";
+import type { Executor } from "../../db/client.js";
+
+/**
+ * graphile-worker's own attempt limit. Conveyor counts attempts on the run and schedules its own
+ * retries; this only bounds re-deliveries after crashes and infrastructure errors.
+ */
+export const jobMaxAttempts = 25;
+
+/** The job key of a run's single job, so the job can be found, replaced and removed by run id. */
+export function runJobKey(runId: string): string {
+  return `run:${runId}`;
+}
+
+export interface RunJob {
+  runId: string;
+  task: string;
+  queue: string | null;
+  priority: number;
+  runAt: Date | null;
+}
+
+/**
+ * Adds (or replaces) the graphile-worker job of each run. A job still locked by the attempt that
+ * is finishing keeps running but loses its key, so the new job is the only live one.
+ */
+export async function addRunJobs(db: Executor, jobs: readonly RunJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  const specs = jobs.map((job) => ({
+    id: job.runId,
+    task: job.task,
+    queue: job.queue,
+    priority: job.priority,
+    run_at: job.runAt?.toISOString() ?? null,
+    job_key: runJobKey(job.runId),
+  }));
+  await db.execute(sql`
+    select count(*) from graphile_worker.add_jobs(array(
+      select row(
+        j.task, json_build_object('runId', j.id), j.queue, j.run_at, ${jobMaxAttempts}::int,
+        j.job_key, j.priority, null
+      )::graphile_worker.job_spec
+      from jsonb_to_recordset(${JSON.stringify(specs)}::jsonb) as j(id uuid, task text, queue text, priority int, run_at timestamptz, job_key text)
+    ))`);
+}

@@ -1,0 +1,99 @@
+import { eventsChannel, type RunError, type RunProgress } from "@conveyor/shared";
+import { sql } from "drizzle-orm";
+import type { Executor } from "../../db/client.js";
+
+/** How one attempt ended, as the worker reports it. */
+export type AttemptOutcome =
+  | { kind: "succeeded"; output: unknown }
+  | { kind: "retry"; error: RunError; delayMs: number }
+  | { kind: "failed"; error: RunError }
+  /** Interrupted by a worker shutdown: back to the queue, the attempt not counted. */
+  | { kind: "requeue" };
+
+export interface Completion {
+  runId: string;
+  attempt: number;
+  outcome: AttemptOutcome;
+  /** The last progress the task reported, if any, so the final value is never lost to coalescing. */
+  progress: RunProgress | null;
+}
+
+export interface CompletedRun {
+  id: string;
+  task: string;
+  status: "succeeded" | "retrying" | "failed" | "queued";
+  queue: string | null;
+  priority: number;
+  nextAttemptAt: Date | null;
+}
+
+/**
+ * Records a batch of attempt outcomes and their events in one statement. Only the attempt that
+ * holds the run may finish it (status `running`, same attempt number): a late result of an
+ * abandoned or cancelled attempt changes nothing. Returns the runs that did change.
+ */
+export async function completeRuns(db: Executor, completions: readonly Completion[]): Promise<CompletedRun[]> {
+  const rows = completions.map(({ runId, attempt, outcome, progress }) => ({
+    run_id: runId,
+    attempt,
+    kind: outcome.kind,
+    output: outcome.kind === "succeeded" ? (outcome.output ?? null) : null,
+    error: outcome.kind === "retry" || outcome.kind === "failed" ? outcome.error : null,
+    delay_ms: outcome.kind === "retry" ? outcome.delayMs : null,
+    progress,
+  }));
+  const result = await db.execute<{
+    id: string;
+    task: string;
+    status: CompletedRun["status"];
+    queue: string | null;
+    priority: number;
+    next_attempt_at: string | null;
+  }>(sql`
+    with c as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(
+        run_id uuid, attempt int, kind text, output jsonb, error jsonb, delay_ms int, progress jsonb)
+    ), updated as (
+      update runs r set
+        status = case c.kind
+          when 'succeeded' then 'succeeded' when 'retry' then 'retrying'
+          when 'failed' then 'failed' else 'queued' end,
+        output = case when c.kind = 'succeeded' then c.output else r.output end,
+        error = case when c.kind in ('retry', 'failed') then c.error
+          when c.kind = 'succeeded' then null else r.error end,
+        progress = coalesce(c.progress, r.progress),
+        attempts = case when c.kind = 'requeue' then r.attempts - 1 else r.attempts end,
+        next_attempt_at = case when c.kind = 'retry' then now() + c.delay_ms * interval '1 millisecond' end,
+        finished_at = case when c.kind in ('succeeded', 'failed') then now() end,
+        worker_id = case when c.kind = 'requeue' then null else r.worker_id end,
+        updated_at = now()
+      from c
+      where r.id = c.run_id and r.status = 'running' and r.attempts = c.attempt
+      returning r.id, r.flow_id, r.task, r.status, r.queue, r.priority, r.next_attempt_at, r.attempts, r.error,
+        r.started_at, r.finished_at, c.kind, c.attempt
+    ), recorded as (
+      insert into events (run_id, flow_id, type, payload)
+      select id, flow_id,
+        case when kind = 'requeue' then 'run.requeued' else 'run.' || status end,
+        case kind
+          when 'succeeded' then jsonb_build_object('attempt', attempt,
+            'durationMs', round(extract(epoch from finished_at - started_at) * 1000))
+          when 'retry' then jsonb_build_object('attempt', attempt, 'error', error, 'nextAttemptAt', next_attempt_at)
+          when 'failed' then jsonb_build_object('attempt', attempt, 'error', error)
+          else jsonb_build_object('attempt', attempt, 'reason', 'worker shutdown')
+        end
+      from updated
+      returning id
+    )
+    select id, task, status, queue, priority, next_attempt_at,
+      (select pg_notify(${eventsChannel}, max(id)::text) from recorded) as notified
+    from updated`);
+  return result.rows.map((row) => ({
+    id: row.id,
+    task: row.task,
+    status: row.status,
+    queue: row.queue,
+    priority: row.priority,
+    nextAttemptAt: row.next_attempt_at === null ? null : new Date(row.next_attempt_at),
+  }));
+}

@@ -1,0 +1,6 @@
+import { publicProcedure, router } from "../trpc.js";
+
+export const tasksRouter = router({
+  /** Every task this API accepts, with its defaults and its input as JSON Schema for forms. */
+  list: publicProcedure.query(({ ctx }) => ctx.catalog.describe()),
+});

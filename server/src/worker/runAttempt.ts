@@ -1,0 +1,119 @@
+import { type Backoff, type RunError, retryDelayMs } from "@conveyor/shared";
+import { describeZodError } from "../errors.js";
+import type { ClaimedRun } from "../runs/sql/claimRuns.js";
+import type { AttemptOutcome } from "../runs/sql/completeRuns.js";
+import type { AttemptActivity } from "./attemptActivity.js";
+import {
+  InputValidationError,
+  NonRetryableError,
+  OutputValidationError,
+  TaskTimeoutError,
+  WorkerLostError,
+  WorkerShutdownError,
+} from "./taskErrors.js";
+import type { TaskImplementation } from "./taskImplementation.js";
+
+type Settled = { ok: true; value: unknown } | { ok: false; error: unknown } | { abandoned: true };
+
+/** One attempt of one run: validate, execute under a timeout, validate, and decide what happens next. */
+export class RunAttempt {
+  readonly #controller = new AbortController();
+  #interruptedForShutdown = false;
+
+  constructor(
+    readonly run: ClaimedRun,
+    private readonly implementation: TaskImplementation,
+    readonly activity: AttemptActivity,
+    private readonly abortGraceMs: number,
+  ) {}
+
+  /** Asks the task to stop because the worker is shutting down; the run will be requeued. */
+  interrupt(): void {
+    this.#interruptedForShutdown = true;
+    this.#controller.abort(new WorkerShutdownError("worker is shutting down"));
+  }
+
+  async execute(): Promise<AttemptOutcome> {
+    const { definition } = this.implementation;
+    if (this.run.attempt > this.run.maxAttempts) {
+      return this.#fail(
+        new WorkerLostError(`the worker running attempt ${this.run.attempt - 1} was lost and no attempts are left`),
+      );
+    }
+    const input = definition.input.safeParse(this.run.input);
+    if (!input.success) {
+      return this.#fail(
+        new InputValidationError(`input does not match the task's schema: ${describeZodError(input.error)}`),
+      );
+    }
+
+    const timer = setTimeout(() => {
+      this.#controller.abort(
+        new TaskTimeoutError(`attempt ${this.run.attempt} timed out after ${this.run.timeoutMs} ms`),
+      );
+    }, this.run.timeoutMs);
+    const settled = await this.#settle(() =>
+      this.implementation.handle(input.data, {
+        runId: this.run.id,
+        attempt: this.run.attempt,
+        maxAttempts: this.run.maxAttempts,
+        signal: this.#controller.signal,
+        progress: (progress) => this.activity.progress(progress),
+        logger: this.activity.logger,
+      }),
+    ).finally(() => clearTimeout(timer));
+
+    if ("ok" in settled && settled.ok) {
+      const output = definition.output.safeParse(settled.value);
+      if (output.success) return { kind: "succeeded", output: output.data };
+      return this.#fail(
+        new OutputValidationError(`output does not match the task's schema: ${describeZodError(output.error)}`),
+      );
+    }
+    if (this.#interruptedForShutdown) return { kind: "requeue" };
+    const reason: unknown = this.#controller.signal.aborted ? this.#controller.signal.reason : undefined;
+    if (reason instanceof TaskTimeoutError) return this.#fail(reason);
+    return this.#fail("error" in settled ? settled.error : new Error("attempt abandoned"));
+  }
+
+  /** Runs the task; once the signal aborts, a task that ignores it is abandoned after the grace period. */
+  #settle(task: () => Promise<unknown>): Promise<Settled> {
+    const result = Promise.resolve()
+      .then(task)
+      .then(
+        (value): Settled => ({ ok: true, value }),
+        (error: unknown): Settled => ({ ok: false, error }),
+      );
+    const abandoned = new Promise<Settled>((resolve) => {
+      const onAbort = () => {
+        const grace = setTimeout(() => resolve({ abandoned: true }), this.abortGraceMs);
+        void result.finally(() => clearTimeout(grace));
+      };
+      if (this.#controller.signal.aborted) onAbort();
+      else this.#controller.signal.addEventListener("abort", onAbort, { once: true });
+    });
+    return Promise.race([result, abandoned]);
+  }
+
+  #fail(raw: unknown): AttemptOutcome {
+    const error = toRunError(raw, this.run.attempt);
+    const isLastAttempt = this.run.attempt >= this.run.maxAttempts;
+    if (!error.isRetryable || isLastAttempt) return { kind: "failed", error };
+    return { kind: "retry", error, delayMs: retryDelayMs(this.#backoff(), this.run.attempt) };
+  }
+
+  #backoff(): Backoff {
+    return this.implementation.definition.defaults.backoff;
+  }
+}
+
+function toRunError(raw: unknown, attempt: number): RunError {
+  const error = raw instanceof Error ? raw : new Error(typeof raw === "string" ? raw : JSON.stringify(raw));
+  return {
+    name: error.name,
+    message: error.message,
+    stack: error.stack ?? null,
+    attempt,
+    isRetryable: !(error instanceof NonRetryableError),
+  };
+}

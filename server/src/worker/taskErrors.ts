@@ -1,0 +1,29 @@
+/** Thrown by a task when retrying cannot help (a 4xx answer, a record that does not exist). */
+export class NonRetryableError extends Error {
+  override name = "NonRetryableError";
+}
+
+/** The attempt ran past its timeout. Counts as a failed attempt and is retried. */
+export class TaskTimeoutError extends Error {
+  override name = "TaskTimeoutError";
+}
+
+/** The stored input no longer satisfies the task's schema (the schema changed since enqueue). */
+export class InputValidationError extends NonRetryableError {
+  override name = "InputValidationError";
+}
+
+/** The task returned something its output schema rejects: a bug in the task, not a transient fault. */
+export class OutputValidationError extends NonRetryableError {
+  override name = "OutputValidationError";
+}
+
+/** The worker running the previous attempt was lost and no attempts are left. */
+export class WorkerLostError extends NonRetryableError {
+  override name = "WorkerLostError";
+}
+
+/** The attempt was interrupted because its worker is shutting down; the run goes back to the queue. */
+export class WorkerShutdownError extends Error {
+  override name = "WorkerShutdownError";
+}

@@ -1,0 +1,11 @@
+/** Limits on what one request may ask for; each is named in the error that enforces it. */
+export const limits = {
+  /** Bytes of one run's input, serialized as JSON. */
+  runInputBytes: 256 * 1024,
+  /** Items in one `runs.enqueueMany` call. */
+  enqueueManyItems: 5_000,
+  /** Rows in one page of a listing. */
+  pageSize: 200,
+  /** Bytes of one HTTP request body. */
+  requestBodyBytes: 8 * 1024 * 1024,
+} as const;
