@@ -2,8 +2,8 @@ import { TRPCClientError } from "@trpc/client";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "../server/src/db/client.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
 import { isFinished, startTestConveyor, type TestConveyor, waitForRun } from "./fixtures/testConveyor.js";
+import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
 
 let database: TestDatabase;
 let app: TestConveyor;
@@ -39,7 +39,11 @@ async function badRequest(call: Promise<unknown>) {
   );
   expect(error).toBeInstanceOf(TRPCClientError);
   const clientError = error as TRPCClientError<never>;
-  const data = clientError.data as { code: string; httpStatus: number; issues: { path: unknown[]; message: string }[] };
+  const data = clientError.data as unknown as {
+    code: string;
+    httpStatus: number;
+    issues: { path: unknown[]; message: string }[];
+  };
   expect(data.code).toBe("BAD_REQUEST");
   expect(data.httpStatus).toBe(400);
   return { message: clientError.message, issues: data.issues };
@@ -272,7 +276,9 @@ describe("tasks", () => {
       properties: { userId: { type: "integer" }, failureRate: { type: "number", default: 0.2 } },
       required: ["userId"],
     });
-    expect(tasks.map((task) => task.name)).toEqual(expect.arrayContaining(["email.send", "conveyor.noop", "conveyor.sleep"]));
+    expect(tasks.map((task) => task.name)).toEqual(
+      expect.arrayContaining(["email.send", "conveyor.noop", "conveyor.sleep"]),
+    );
   });
 
   it("email.send writes the email to the outbox exactly once", async () => {

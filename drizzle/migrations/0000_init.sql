@@ -45,8 +45,7 @@ CREATE TABLE "runs" (
 --> statement-breakpoint
 CREATE INDEX "events_run_id_id_idx" ON "events" USING btree ("run_id","id");--> statement-breakpoint
 CREATE INDEX "events_flow_id_id_idx" ON "events" USING btree ("flow_id","id") WHERE "events"."flow_id" is not null;--> statement-breakpoint
-CREATE INDEX "events_created_at_idx" ON "events" USING btree ("created_at");--> statement-breakpoint
-CREATE INDEX "runs_status_id_idx" ON "runs" USING btree ("status","id");--> statement-breakpoint
+CREATE INDEX "events_created_at_idx" ON "events" USING brin ("created_at");--> statement-breakpoint
 CREATE INDEX "runs_task_id_idx" ON "runs" USING btree ("task","id");--> statement-breakpoint
 CREATE INDEX "runs_flow_id_idx" ON "runs" USING btree ("flow_id") WHERE "runs"."flow_id" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "runs_idempotency_key_idx" ON "runs" USING btree ("idempotency_key") WHERE "runs"."idempotency_key" is not null;

@@ -9,7 +9,7 @@ import { type AppLogger, createLogger } from "./logger.js";
 import { bundledImplementations } from "./tasks/bundled.js";
 import { TaskCatalog } from "./tasks/catalog.js";
 import type { Context } from "./trpc.js";
-import { type RunningWorker, startWorker } from "./worker/startWorker.js";
+import { jobsPerTaskSlot, type RunningWorker, startWorker } from "./worker/startWorker.js";
 import type { TaskImplementation } from "./worker/taskImplementation.js";
 
 export const defaultStaticDir = fileURLToPath(new URL("../../client/dist", import.meta.url));
@@ -45,7 +45,8 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
   const { config } = options;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   await ensureDatabase(config.DATABASE_URL);
-  const pool = createPool(config.DATABASE_URL, Math.max(10, config.WORKER_CONCURRENCY + 4));
+  // graphile-worker wants a connection per job slot it runs, plus a few for the API and batches.
+  const pool = createPool(config.DATABASE_URL, Math.max(10, config.WORKER_CONCURRENCY * jobsPerTaskSlot + 4));
   try {
     await migrateDatabase(pool, logger);
   } catch (error) {

@@ -1,7 +1,8 @@
 import DataLoader from "dataloader";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { Database } from "../db/client.js";
 import type { AppLogger } from "../logger.js";
-import { addRunJobs } from "../runs/sql/addRunJobs.js";
+import { addRunJobs, type RunJob } from "../runs/sql/addRunJobs.js";
 import { type ClaimedRun, type ClaimRequest, claimRuns } from "../runs/sql/claimRuns.js";
 import { type CompletedRun, type Completion, completeRuns } from "../runs/sql/completeRuns.js";
 import { type Activity, recordActivity } from "../runs/sql/recordActivity.js";
@@ -12,9 +13,15 @@ import type { TaskImplementation } from "./taskImplementation.js";
 export interface RunExecutorOptions {
   db: Database;
   workerId: string;
+  /** Attempts whose task code runs at once in this process. */
+  concurrency: number;
   implementations: ReadonlyMap<string, TaskImplementation>;
   abortGraceMs: number;
   logger: AppLogger;
+}
+
+function toJob(run: CompletedRun): RunJob {
+  return { runId: run.id, task: run.task, queue: run.queue, priority: run.priority, runAt: run.nextAttemptAt };
 }
 
 /** Collects the calls made in one turn of the event loop into one statement. */
@@ -32,30 +39,25 @@ export class RunExecutor {
   readonly #claims: DataLoader<ClaimRequest, ClaimedRun | null>;
   readonly #completions: DataLoader<Completion, CompletedRun | null>;
   readonly #activity: DataLoader<Activity, null>;
+  readonly #taskSlots: LimitFunction;
 
   constructor(private readonly options: RunExecutorOptions) {
     const { db } = options;
+    this.#taskSlots = pLimit(options.concurrency);
     this.#claims = batchOf(async (requests) => {
       const byId = new Map((await claimRuns(db, requests)).map((run) => [run.id, run]));
       return requests.map((request) => byId.get(request.runId) ?? null);
     });
     this.#completions = batchOf(async (completions) => {
-      const changed = await db.transaction(async (tx) => {
-        const rows = await completeRuns(tx, completions);
-        await addRunJobs(
-          tx,
-          rows
-            .filter((row) => row.status === "retrying" || row.status === "queued")
-            .map((row) => ({
-              runId: row.id,
-              task: row.task,
-              queue: row.queue,
-              priority: row.priority,
-              runAt: row.nextAttemptAt,
-            })),
-        );
-        return rows;
-      });
+      const needsJobs = completions.some(({ outcome }) => outcome.kind === "retry" || outcome.kind === "requeue");
+      // One statement is atomic on its own; only a retry or requeue also adds a job in the same transaction.
+      const changed = needsJobs
+        ? await db.transaction(async (tx) => {
+            const rows = await completeRuns(tx, completions);
+            await addRunJobs(tx, rows.filter((row) => row.status === "retrying" || row.status === "queued").map(toJob));
+            return rows;
+          })
+        : await completeRuns(db, completions);
       const byId = new Map(changed.map((row) => [row.id, row]));
       return completions.map((completion) => byId.get(completion.runId) ?? null);
     });
@@ -72,12 +74,42 @@ export class RunExecutor {
 
   /** Handles one graphile-worker job. Resolving completes the job; throwing makes graphile-worker retry it. */
   async execute(runId: string): Promise<void> {
-    if (this.#isDraining) throw new Error("worker is shutting down; the job stays queued");
-    const run = await this.#claims.load({ runId, workerId: this.options.workerId });
-    if (!run) return; // finished, cancelled or not yet due: the job has nothing left to do
+    // A task slot covers the claim and the task's code, so a run is `running` only while its
+    // code can run; recording the outcome happens after the slot is freed for the next run.
+    const started = await this.#taskSlots(async () => {
+      if (this.#isDraining) throw new Error("worker is shutting down; the job stays queued");
+      const run = await this.#claims.load({ runId, workerId: this.options.workerId });
+      if (!run) return null; // finished, cancelled or not yet due: the job has nothing left to do
+      const attempt = this.#prepare(run);
+      let finished = () => {};
+      this.#inFlight.set(attempt, new Promise<void>((resolve) => (finished = resolve)));
+      return { attempt, finished, outcome: await attempt.execute() };
+    });
+    if (!started) return;
+    const { attempt, finished, outcome } = started;
+    try {
+      await attempt.activity.flush();
+      await this.#completions.load({
+        runId: attempt.run.id,
+        attempt: attempt.run.attempt,
+        outcome,
+        progress: attempt.activity.lastProgress,
+      });
+      if (outcome.kind === "failed") {
+        this.options.logger.warn(
+          { runId: attempt.run.id, task: attempt.run.task, error: outcome.error.message },
+          "run failed",
+        );
+      }
+    } finally {
+      this.#inFlight.delete(attempt);
+      finished();
+    }
+  }
+
+  #prepare(run: ClaimedRun): RunAttempt {
     const implementation = this.options.implementations.get(run.task);
     if (!implementation) throw new Error(`worker has no implementation for task "${run.task}"`);
-
     const activity = new AttemptActivity(
       { runId: run.id, flowId: run.flowId, attempt: run.attempt },
       async (entry) => {
@@ -85,24 +117,7 @@ export class RunExecutor {
       },
       this.options.logger,
     );
-    const attempt = new RunAttempt(run, implementation, activity, this.options.abortGraceMs);
-    const done = this.#finish(attempt);
-    this.#inFlight.set(attempt, done);
-    try {
-      await done;
-    } finally {
-      this.#inFlight.delete(attempt);
-    }
-  }
-
-  async #finish(attempt: RunAttempt): Promise<void> {
-    const { run, activity } = attempt;
-    const outcome = await attempt.execute();
-    await activity.flush();
-    await this.#completions.load({ runId: run.id, attempt: run.attempt, outcome, progress: activity.lastProgress });
-    if (outcome.kind === "failed") {
-      this.options.logger.warn({ runId: run.id, task: run.task, error: outcome.error.message }, "run failed");
-    }
+    return new RunAttempt(run, implementation, activity, this.options.abortGraceMs);
   }
 
   /**

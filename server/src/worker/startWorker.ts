@@ -28,6 +28,9 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/** Jobs graphile-worker hands over per task slot; see `concurrentJobs` below. */
+export const jobsPerTaskSlot = 2;
+
 const jobPayloadSchema = z.object({ runId: z.uuid() });
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
@@ -37,6 +40,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const executor = new RunExecutor({
     db: options.db,
     workerId,
+    concurrency: options.concurrency,
     implementations,
     abortGraceMs: options.abortGraceMs,
     logger,
@@ -58,7 +62,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     logger: toGraphileLogger(logger),
     preset: {
       worker: {
-        concurrentJobs: options.concurrency,
+        // More jobs in flight than task slots: while some attempts run their task, others are
+        // being claimed or recorded, so database round trips never leave a task slot idle.
+        concurrentJobs: options.concurrency * jobsPerTaskSlot,
         pollInterval: options.pollIntervalMs ?? 1_000,
         ...(options.localQueueSize > 0 ? { localQueue: { size: options.localQueueSize } } : {}),
         completeJobBatchDelay: 0,

@@ -1,6 +1,7 @@
 import { eventsChannel } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { uuidArray } from "./uuidArray.js";
 
 export interface ClaimRequest {
   runId: string;
@@ -44,7 +45,8 @@ export async function claimRuns(db: Executor, requests: readonly ClaimRequest[])
         worker_id = c.worker_id,
         updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(run_id uuid, worker_id text)
-      where r.id = c.run_id
+      where r.id = any(${uuidArray(requests.map((request) => request.runId))}::uuid[])
+        and r.id = c.run_id
         and r.status in ('queued', 'scheduled', 'retrying', 'running')
         and (r.status <> 'retrying' or r.next_attempt_at <= now())
       returning r.id, r.task, r.input, r.attempts, r.max_attempts, r.timeout_ms, r.flow_id, r.worker_id
@@ -55,6 +57,9 @@ export async function claimRuns(db: Executor, requests: readonly ClaimRequest[])
       returning id
     )
     select id, task, input, attempts, max_attempts, timeout_ms, flow_id,
+      -- No WAL flush wait: graphile-worker's commit that deletes this job comes later and flushes
+      -- the WAL past this record, so the job never moves on before this state is durable.
+      (select set_config('synchronous_commit', 'off', true)) as async_commit,
       (select pg_notify(${eventsChannel}, max(id)::text) from started) as notified
     from claimed`);
   return result.rows.map((row) => ({

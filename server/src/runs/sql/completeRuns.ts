@@ -1,6 +1,7 @@
 import { eventsChannel, type RunError, type RunProgress } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { uuidArray } from "./uuidArray.js";
 
 /** How one attempt ended, as the worker reports it. */
 export type AttemptOutcome =
@@ -68,7 +69,8 @@ export async function completeRuns(db: Executor, completions: readonly Completio
         worker_id = case when c.kind = 'requeue' then null else r.worker_id end,
         updated_at = now()
       from c
-      where r.id = c.run_id and r.status = 'running' and r.attempts = c.attempt
+      where r.id = any(${uuidArray(completions.map((completion) => completion.runId))}::uuid[])
+        and r.id = c.run_id and r.status = 'running' and r.attempts = c.attempt
       returning r.id, r.flow_id, r.task, r.status, r.queue, r.priority, r.next_attempt_at, r.attempts, r.error,
         r.started_at, r.finished_at, c.kind, c.attempt
     ), recorded as (
@@ -86,6 +88,9 @@ export async function completeRuns(db: Executor, completions: readonly Completio
       returning id
     )
     select id, task, status, queue, priority, next_attempt_at,
+      -- No WAL flush wait: graphile-worker's commit that deletes this job comes later and flushes
+      -- the WAL past this record, so the job never moves on before this state is durable.
+      (select set_config('synchronous_commit', 'off', true)) as async_commit,
       (select pg_notify(${eventsChannel}, max(id)::text) from recorded) as notified
     from updated`);
   return result.rows.map((row) => ({

@@ -1,6 +1,7 @@
 import { eventsChannel, type LogLevel, type RunProgress } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { uuidArray } from "./uuidArray.js";
 
 export interface LogLine {
   level: LogLevel;
@@ -51,7 +52,8 @@ export async function recordActivity(db: Executor, activities: readonly Activity
     with progressed as (
       update runs r set progress = p.progress, updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(progressRows)}::jsonb) as p(run_id uuid, attempt int, progress jsonb)
-      where r.id = p.run_id and r.status = 'running' and r.attempts = p.attempt
+      where r.id = any(${uuidArray(progressRows.map((row) => row.run_id))}::uuid[])
+        and r.id = p.run_id and r.status = 'running' and r.attempts = p.attempt
       returning r.id
     ), recorded as (
       insert into events (run_id, flow_id, type, payload, created_at)

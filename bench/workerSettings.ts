@@ -1,0 +1,9 @@
+/** The worker settings both sides of every comparison use. */
+export const workerSettings = {
+  concurrency: 24,
+  localQueueSize: 500,
+} as const;
+
+export const e2eRuns = Number(process.env.BENCH_RUNS ?? 20_000);
+export const enqueueBatchSize = 1_000;
+export const latencySamples = Number(process.env.BENCH_LATENCY_SAMPLES ?? 300);
