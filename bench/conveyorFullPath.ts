@@ -5,6 +5,7 @@ import pg from "pg";
 import superjson from "superjson";
 import { z } from "zod";
 import { startConveyor } from "../server/src/app.js";
+import { createToken } from "../server/src/auth/tokens.js";
 import { loadConfig } from "../server/src/config/env.js";
 import type { AppRouter } from "../server/src/router.js";
 import { bundledImplementations } from "../server/src/tasks/bundled.js";
@@ -42,8 +43,15 @@ async function startFullPath(url: string, onMark: (n: number) => void) {
       }),
     ],
   });
+  const { token } = await createToken(conveyor.db, { name: "bench", role: "operator" });
   const client = createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${conveyor.url}/trpc`, transformer: superjson })],
+    links: [
+      httpBatchLink({
+        url: `${conveyor.url}/trpc`,
+        transformer: superjson,
+        headers: { authorization: `Bearer ${token}` },
+      }),
+    ],
   });
   return { conveyor, client };
 }

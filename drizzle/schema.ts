@@ -1,4 +1,4 @@
-import { type RunError, type RunProgress, runEventTypes, runStatuses } from "@conveyor/shared";
+import { type RunError, type RunProgress, roles, runEventTypes, runStatuses } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import {
   bigserial,
@@ -82,3 +82,19 @@ export const outbox = pgTable("outbox", {
   body: text("body").notNull(),
   createdAt: timestamptz("created_at").notNull().defaultNow(),
 });
+
+/** API tokens: only a SHA-256 of each is stored; the token itself is shown once, at creation. */
+export const tokens = pgTable(
+  "tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    role: text("role", { enum: roles }).notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    prefix: text("prefix").notNull(),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    lastUsedAt: timestamptz("last_used_at"),
+    revokedAt: timestamptz("revoked_at"),
+  },
+  (table) => [check("tokens_role_check", sql`${table.role} in (${inList(roles)})`)],
+);

@@ -1,5 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
+import { prepareAccess } from "./auth/firstStart.js";
+import { TokenAuthenticator } from "./auth/tokens.js";
 import type { Config } from "./config/env.js";
 import { createDatabase, createPool, type Database } from "./db/client.js";
 import { ensureDatabase, redact } from "./db/ensureDatabase.js";
@@ -8,7 +10,7 @@ import { createHttpServer, type HttpServer } from "./http/createHttpServer.js";
 import { type AppLogger, createLogger } from "./logger.js";
 import { bundledImplementations } from "./tasks/bundled.js";
 import { TaskCatalog } from "./tasks/catalog.js";
-import type { Context } from "./trpc.js";
+import type { AppServices } from "./trpc.js";
 import { jobsPerTaskSlot, type RunningWorker, startWorker } from "./worker/startWorker.js";
 import type { TaskImplementation } from "./worker/taskImplementation.js";
 
@@ -33,7 +35,9 @@ export interface Conveyor {
   readonly url: string | null;
   readonly pool: pg.Pool;
   readonly db: Database;
-  readonly context: Context;
+  readonly services: AppServices;
+  /** Printed once at first start: signs a browser in with the admin token created then. */
+  readonly loginUrl: string | null;
   readonly worker: RunningWorker | null;
   readonly http: HttpServer | null;
   /** Stops taking requests and jobs, drains running attempts, then closes the database pool. */
@@ -56,7 +60,16 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
   const db = createDatabase(pool);
   const implementations = (options.implementations ?? bundledImplementations)(db);
   const catalog = new TaskCatalog(implementations.map((implementation) => implementation.definition));
-  const context: Context = { db, catalog, logger };
+  const services: AppServices = { db, catalog, logger, authenticator: new TokenAuthenticator(db) };
+  let firstToken: string | null = null;
+  if (options.api) {
+    try {
+      ({ firstToken } = await prepareAccess(db, { host: config.HOST, adminToken: config.CONVEYOR_ADMIN_TOKEN }));
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+  }
 
   const worker = options.worker
     ? await startWorker({
@@ -74,13 +87,15 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
 
   let http: HttpServer | null = null;
   let url: string | null = null;
+  let loginUrl: string | null = null;
   if (options.api) {
-    http = await createHttpServer({ context, staticDir: options.staticDir ?? defaultStaticDir, logger });
+    http = await createHttpServer({ services, staticDir: options.staticDir ?? defaultStaticDir, logger });
     await http.listen({ port: config.PORT, host: config.HOST });
     const address = http.server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
     url = `http://${host}:${port}`;
+    if (firstToken) loginUrl = `${url}/login?token=${firstToken}`;
   }
 
   let closing: Promise<void> | undefined;
@@ -88,7 +103,8 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
     url,
     pool,
     db,
-    context,
+    services,
+    loginUrl,
     worker,
     http,
     close() {

@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { defaultStaticDir, startConveyor } from "./app.js";
+import { type Conveyor, defaultStaticDir, startConveyor } from "./app.js";
+import { UnsafeBindError } from "./auth/firstStart.js";
 import { ConfigError, loadConfig } from "./config/env.js";
 import { createLogger } from "./logger.js";
 
@@ -42,8 +43,23 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL);
   if (roles.api) ensureClientBuilt();
-  const conveyor = await startConveyor({ config, ...roles, logger });
-  if (conveyor.url) console.log(`\nConveyor is running at ${conveyor.url}\n`);
+  let conveyor: Conveyor;
+  try {
+    conveyor = await startConveyor({ config, ...roles, logger });
+  } catch (error) {
+    if (error instanceof UnsafeBindError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  if (conveyor.url) console.log(`\nConveyor is running at ${conveyor.url}`);
+  if (conveyor.loginUrl) {
+    console.log(
+      `No token existed, so an admin token was created. Sign in (this link is shown only once):\n  ${conveyor.loginUrl}`,
+    );
+  }
+  if (conveyor.url) console.log("");
 
   let signals = 0;
   const shutdown = (signal: NodeJS.Signals) => {

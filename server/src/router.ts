@@ -1,3 +1,4 @@
+import { authRouter, tokensRouter } from "./auth/router.js";
 import { healthProcedure } from "./health.js";
 import { runsRouter } from "./runs/router.js";
 import { tasksRouter } from "./tasks/router.js";
@@ -7,6 +8,8 @@ export const appRouter = router({
   health: healthProcedure,
   tasks: tasksRouter,
   runs: runsRouter,
+  tokens: tokensRouter,
+  auth: authRouter,
 });
 
 /** The API's type, for typed clients: `createTRPCClient<AppRouter>(…)`. */

@@ -1,16 +1,29 @@
+import { hasRole, type Role } from "@conveyor/shared";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
+import type { Principal, TokenAuthenticator } from "./auth/tokens.js";
 import type { Database } from "./db/client.js";
 import { formatIssue, InputError, type InputIssue, issuesFromZod, NotFoundError } from "./errors.js";
 import type { AppLogger } from "./logger.js";
 import type { TaskCatalog } from "./tasks/catalog.js";
 
-/** What every procedure can reach; built once per request from the app's long-lived parts. */
-export interface Context {
+/** The app's long-lived parts, shared by every request. */
+export interface AppServices {
   db: Database;
   catalog: TaskCatalog;
   logger: AppLogger;
+  authenticator: TokenAuthenticator;
+}
+
+/** What every procedure can reach: the services and who is calling. */
+export interface Context extends AppServices {
+  principal: Principal | null;
+}
+
+/** Every procedure declares who may call it, next to its definition. */
+export interface Meta {
+  access: Role | "public";
 }
 
 function issuesOf(cause: unknown): InputIssue[] | null {
@@ -19,20 +32,23 @@ function issuesOf(cause: unknown): InputIssue[] | null {
   return null;
 }
 
-const t = initTRPC.context<Context>().create({
-  transformer: superjson,
-  // Stack traces stay in the server's log, never in a response.
-  isDev: false,
-  errorFormatter({ shape, error }) {
-    const issues = error.code === "BAD_REQUEST" ? issuesOf(error.cause) : null;
-    return {
-      ...shape,
-      // Zod's default message is a JSON dump; a caller wants "input.userId: expected number".
-      message: issues ? issues.map(formatIssue).join("; ") : shape.message,
-      data: { ...shape.data, issues },
-    };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    transformer: superjson,
+    // Stack traces stay in the server's log, never in a response.
+    isDev: false,
+    errorFormatter({ shape, error }) {
+      const issues = error.code === "BAD_REQUEST" ? issuesOf(error.cause) : null;
+      return {
+        ...shape,
+        // Zod's default message is a JSON dump; a caller wants "input.userId: expected number".
+        message: issues ? issues.map(formatIssue).join("; ") : shape.message,
+        data: { ...shape.data, issues },
+      };
+    },
+  });
 
 /** Domain errors from services become the tRPC codes a caller can act on. */
 const domainErrors = t.middleware(async ({ next }) => {
@@ -45,6 +61,34 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+function requireRole(required: Role) {
+  return t.middleware(({ ctx, next }) => {
+    if (!ctx.principal) {
+      throw new TRPCError({
+        code: "UNAUTHORIZED",
+        message: "a valid token is required: send `Authorization: Bearer <token>` or sign in",
+      });
+    }
+    if (!hasRole(ctx.principal.role, required)) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `this needs the ${required} role; token "${ctx.principal.name}" has ${ctx.principal.role}`,
+      });
+    }
+    return next({ ctx: { ...ctx, principal: ctx.principal } });
+  });
+}
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(domainErrors);
+/** Anyone, without a token. Keep this for health checks and sign-in state only. */
+export const publicProcedure = t.procedure.meta({ access: "public" }).use(domainErrors);
+/** Reads and subscriptions. */
+export const viewerProcedure = t.procedure.meta({ access: "viewer" }).use(requireRole("viewer")).use(domainErrors);
+/** Enqueue, cancel, retry, re-run. */
+export const operatorProcedure = t.procedure
+  .meta({ access: "operator" })
+  .use(requireRole("operator"))
+  .use(domainErrors);
+/** Schedules and tokens. */
+export const adminProcedure = t.procedure.meta({ access: "admin" }).use(requireRole("admin")).use(domainErrors);

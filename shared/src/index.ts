@@ -1,3 +1,4 @@
+export * from "./auth.js";
 export * from "./backoff.js";
 export * from "./events.js";
 export * from "./limits.js";

@@ -133,5 +133,7 @@ export const listRunsInputSchema = z.strictObject({
     .min(1)
     .max(limits.pageSize, `at most ${limits.pageSize} rows per page (limit pageSize)`)
     .default(50),
+  /** Sent by tRPC's infinite queries; listings only page forward, so it is accepted and ignored. */
+  direction: z.enum(["forward", "backward"]).optional(),
 });
 export type ListRunsInput = z.input<typeof listRunsInputSchema>;

@@ -18,6 +18,11 @@ const envSchema = z.object({
   WORKER_LOCAL_QUEUE_SIZE: z.coerce.number().int().min(0).max(10_000).default(0),
   /** How long a shutdown waits for running attempts before returning them to the queue. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** Registered as an admin token at start-up; for containers, where no one reads the first-start link. */
+  CONVEYOR_ADMIN_TOKEN: z
+    .string()
+    .regex(/^cvy_[\w-]{43}$/, "must look like a Conveyor token (cvy_ and 43 base64url characters)")
+    .optional(),
   /** After an attempt's signal aborts (timeout, shutdown), how long the task has to settle. */
   ABORT_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
 });

@@ -7,8 +7,21 @@ import { type AppLogger, toGraphileLogger } from "../logger.js";
 
 const migrationsFolder = fileURLToPath(new URL("../../../drizzle/migrations", import.meta.url));
 
-/** Applies graphile-worker's migrations, then the app's (which may refer to graphile_worker). */
+/** Any fixed number: the advisory lock that serializes migrations across processes. */
+const migrationLockKey = 4_242_001;
+
+/**
+ * Applies graphile-worker's migrations, then the app's (which may refer to graphile_worker).
+ * Processes starting together (an API and its workers) take turns instead of racing.
+ */
 export async function migrateDatabase(pool: pg.Pool, logger: AppLogger): Promise<void> {
-  await runMigrations({ pgPool: pool, logger: toGraphileLogger(logger) });
-  await migrate(drizzle(pool), { migrationsFolder });
+  const lock = await pool.connect();
+  try {
+    await lock.query("select pg_advisory_lock($1)", [migrationLockKey]);
+    await runMigrations({ pgPool: pool, logger: toGraphileLogger(logger) });
+    await migrate(drizzle(pool), { migrationsFolder });
+  } finally {
+    await lock.query("select pg_advisory_unlock($1)", [migrationLockKey]).catch(() => {});
+    lock.release();
+  }
 }

@@ -1,23 +1,40 @@
 import { existsSync } from "node:fs";
-import { limits } from "@conveyor/shared";
+import { limits, sessionCookieName } from "@conveyor/shared";
+import fastifyCookie from "@fastify/cookie";
 import fastifyStatic from "@fastify/static";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import { sql } from "drizzle-orm";
-import Fastify from "fastify";
+import Fastify, { type FastifyReply } from "fastify";
+import { z } from "zod";
+import { tokenFromRequest } from "../auth/credentials.js";
 import type { AppLogger } from "../logger.js";
 import { type AppRouter, appRouter } from "../router.js";
-import type { Context } from "../trpc.js";
+import type { AppServices, Context } from "../trpc.js";
 
 export interface HttpServerOptions {
-  context: Context;
+  services: AppServices;
   /** The built web UI; served at `/` when present. */
   staticDir: string | null;
   logger: AppLogger;
 }
 
-/** One port for the UI, tRPC at `/trpc` and `GET /health`. */
+/** A browser session lasts this long; the token behind it is still checked on every request. */
+const sessionMaxAgeSeconds = 30 * 86_400;
+
+function setSession(reply: FastifyReply, token: string): void {
+  reply.setCookie(sessionCookieName, token, {
+    path: "/",
+    httpOnly: true,
+    // Strict: no other site can make the browser send it, which is what stops CSRF here.
+    sameSite: "strict",
+    secure: "auto",
+    maxAge: sessionMaxAgeSeconds,
+  });
+}
+
+/** One port for the UI, tRPC at `/trpc`, `GET /health`, and the browser sign-in routes. */
 export async function createHttpServer(options: HttpServerOptions) {
-  const { context, logger } = options;
+  const { services, logger } = options;
   const app = Fastify({
     // Failures are logged by the handlers below; a line per request would drown them.
     logger: false,
@@ -25,12 +42,34 @@ export async function createHttpServer(options: HttpServerOptions) {
     // tRPC batches many calls into one URL; the default limit is too small for that.
     routerOptions: { maxParamLength: 5_000 },
   });
+  await app.register(fastifyCookie);
+
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return reply.code(413).send({
+        error: `request body is over the limit requestBodyBytes of ${limits.requestBodyBytes} bytes`,
+      });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) logger.error({ err: error }, "request failed");
+    return reply.code(status).send({ error: status >= 500 ? "internal error" : error.message });
+  });
+
+  const createContext = async ({
+    req,
+  }: {
+    req: { headers: { authorization?: string }; cookies: Record<string, string | undefined> };
+  }): Promise<Context> => {
+    const token = tokenFromRequest(req.headers, req.cookies);
+    const principal = token ? await services.authenticator.authenticate(token) : null;
+    return { ...services, principal };
+  };
 
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
-      createContext: () => context,
+      createContext,
       onError({ error, path }) {
         if (error.code === "INTERNAL_SERVER_ERROR")
           logger.error({ err: error.cause ?? error, path }, "procedure failed");
@@ -40,7 +79,7 @@ export async function createHttpServer(options: HttpServerOptions) {
 
   app.get("/health", async (_request, reply) => {
     try {
-      await context.db.execute(sql`select 1`);
+      await services.db.execute(sql`select 1`);
       return { status: "ok", database: "ok" };
     } catch (error) {
       logger.warn({ err: error }, "health check failed");
@@ -48,11 +87,37 @@ export async function createHttpServer(options: HttpServerOptions) {
     }
   });
 
+  // The one-time link printed at first start: trade the token for a session cookie, then drop it
+  // from the address bar by redirecting.
+  app.get("/login", async (request, reply) => {
+    const { token } = z.object({ token: z.string().optional() }).parse(request.query);
+    const principal = token ? await services.authenticator.authenticate(token) : null;
+    if (!token || !principal) return reply.redirect("/#/login?error=invalid-token");
+    setSession(reply, token);
+    return reply.redirect("/");
+  });
+
+  app.post("/auth/session", async (request, reply) => {
+    const body = z.object({ token: z.string().min(1).max(200) }).safeParse(request.body);
+    if (!body.success) return reply.code(400).send({ error: "token: a token is required" });
+    const principal = await services.authenticator.authenticate(body.data.token);
+    if (!principal) return reply.code(401).send({ error: "token: not a valid, unrevoked token" });
+    setSession(reply, body.data.token);
+    return { name: principal.name, role: principal.role };
+  });
+
+  app.delete("/auth/session", async (_request, reply) => {
+    reply.clearCookie(sessionCookieName, { path: "/" });
+    return reply.code(204).send();
+  });
+
   if (options.staticDir && existsSync(options.staticDir)) {
-    await app.register(fastifyStatic, { root: options.staticDir, wildcard: false });
-    // Client-side routes: any other GET that is not the API gets the app shell.
+    // wildcard: files are looked up per request, so a rebuilt UI is served without a restart.
+    await app.register(fastifyStatic, { root: options.staticDir, wildcard: true });
+    // Any other page address gets the app shell; a missing asset or API path stays a 404.
     app.setNotFoundHandler((request, reply) => {
-      if (request.method === "GET" && !request.url.startsWith("/trpc")) return reply.sendFile("index.html");
+      const isPage = request.method === "GET" && !/^\/(trpc|assets)\//.test(request.url) && !request.url.includes(".");
+      if (isPage) return reply.sendFile("index.html");
       return reply.code(404).send({ error: "Not Found" });
     });
   }

@@ -1,6 +1,6 @@
-import { publicProcedure, router } from "../trpc.js";
+import { router, viewerProcedure } from "../trpc.js";
 
 export const tasksRouter = router({
   /** Every task this API accepts, with its defaults and its input as JSON Schema for forms. */
-  list: publicProcedure.query(({ ctx }) => ctx.catalog.describe()),
+  list: viewerProcedure.query(({ ctx }) => ctx.catalog.describe()),
 });
