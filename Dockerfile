@@ -10,4 +10,4 @@ COPY . .
 RUN npm run build
 ENV NODE_ENV=production
 EXPOSE 3000
-CMD ["npx", "tsx", "server/src/main.ts"]
+CMD ["node", "--import", "tsx", "server/src/main.ts"]

@@ -9,6 +9,8 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["shared/**/*.test.ts", "server/**/*.test.ts", "client/**/*.test.{ts,tsx}"],
+          // Type tests: a flow step that cannot take the previous output must not compile.
+          typecheck: { enabled: true, include: ["shared/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
         },
       },
       {

@@ -1,12 +1,22 @@
-import { type RunError, type RunProgress, roles, runEventTypes, runStatuses } from "@conveyor/shared";
+import {
+  flowKinds,
+  flowStatuses,
+  type RunError,
+  type RunProgress,
+  roles,
+  runEventTypes,
+  runStatuses,
+} from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import {
   bigserial,
+  boolean,
   check,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -14,6 +24,9 @@ import {
 } from "drizzle-orm/pg-core";
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+/** static: as enqueued; previous: the one parent's output; results: `{ ...input, results: [...] }`; parents: `{ [name]: output }`. */
+export const runInputModes = ["static", "previous", "results", "parents"] as const;
+
 const inList = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(", "));
 
 /** One execution record per enqueued run; graphile-worker deletes its job, this row stays. */
@@ -38,6 +51,16 @@ export const runs = pgTable(
     workerId: text("worker_id"),
     flowId: uuid("flow_id"),
     idempotencyKey: text("idempotency_key"),
+    /** After this the idempotency key may be used again (it is cleared on the next enqueue). */
+    idempotencyExpiresAt: timestamptz("idempotency_expires_at"),
+    /** Dependencies not yet succeeded; the run is `waiting` until this reaches 0. */
+    pendingDependencies: integer("pending_dependencies").notNull().default(0),
+    /** How a flow run's input is built when it is released: see `runInputModes`. */
+    inputMode: text("input_mode", { enum: runInputModes }).notNull().default("static"),
+    /** The node's name in its flow (DAG node name, `step-3`, `member-7`, `callback`). */
+    flowNode: text("flow_node"),
+    rerunOf: uuid("rerun_of"),
+    scheduleId: uuid("schedule_id"),
     createdAt: timestamptz("created_at").notNull().defaultNow(),
     startedAt: timestamptz("started_at"),
     finishedAt: timestamptz("finished_at"),
@@ -97,4 +120,82 @@ export const tokens = pgTable(
     revokedAt: timestamptz("revoked_at"),
   },
   (table) => [check("tokens_role_check", sql`${table.role} in (${inList(roles)})`)],
+);
+
+/** Cron schedules, editable at run time; a tick enqueues what fell due. */
+export const schedules = pgTable("schedules", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull().unique(),
+  cron: text("cron").notNull(),
+  timezone: text("timezone").notNull().default("UTC"),
+  /** What to enqueue: `{ kind: "task", task, input, options? }` or `{ kind: "flow", flow }`. */
+  target: jsonb("target").$type<Record<string, unknown>>().notNull(),
+  enabled: boolean("enabled").notNull().default(true),
+  /** Missed fire times younger than this are still enqueued after downtime; 0 skips them all. */
+  backfillWindowMs: integer("backfill_window_ms").notNull().default(0),
+  lastFiredAt: timestamptz("last_fired_at"),
+  nextFireAt: timestamptz("next_fire_at"),
+  createdAt: timestamptz("created_at").notNull().defaultNow(),
+  updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+});
+
+/** A set of runs with dependency edges; its counters move in the transactions that finish its runs. */
+export const flows = pgTable(
+  "flows",
+  {
+    id: uuid("id").primaryKey(),
+    kind: text("kind", { enum: flowKinds }).notNull(),
+    status: text("status", { enum: flowStatuses }).notNull().default("running"),
+    totalRuns: integer("total_runs").notNull(),
+    succeededRuns: integer("succeeded_runs").notNull().default(0),
+    failedRuns: integer("failed_runs").notNull().default(0),
+    cancelledRuns: integer("cancelled_runs").notNull().default(0),
+    scheduleId: uuid("schedule_id"),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    finishedAt: timestamptz("finished_at"),
+  },
+  (table) => [index("flows_status_id_idx").on(table.status, table.id)],
+);
+
+/** `runId` waits for `dependsOn`; `position` orders a chord's results, `parentName` keys a DAG node's input. */
+export const runDependencies = pgTable(
+  "run_dependencies",
+  {
+    runId: uuid("run_id").notNull(),
+    dependsOn: uuid("depends_on").notNull(),
+    position: integer("position").notNull().default(0),
+    parentName: text("parent_name"),
+  },
+  (table) => [
+    primaryKey({ columns: [table.runId, table.dependsOn] }),
+    index("run_dependencies_depends_on_idx").on(table.dependsOn),
+  ],
+);
+
+/** Worker processes: registered at start, heartbeating, declared dead when the heartbeat stops. */
+export const workers = pgTable("workers", {
+  id: text("id").primaryKey(),
+  host: text("host").notNull(),
+  pid: integer("pid").notNull(),
+  concurrency: integer("concurrency").notNull(),
+  tasks: jsonb("tasks").$type<string[]>().notNull(),
+  /** graphile-worker's own ids for this process's workers and pool: the `locked_by` of its jobs. */
+  lockIds: jsonb("lock_ids").$type<string[]>().notNull().default([]),
+  state: text("state", { enum: ["running", "stopped", "dead"] })
+    .notNull()
+    .default("running"),
+  startedAt: timestamptz("started_at").notNull().defaultNow(),
+  lastHeartbeatAt: timestamptz("last_heartbeat_at").notNull().defaultNow(),
+  stoppedAt: timestamptz("stopped_at"),
+});
+
+/** Fixed-window counters for cluster-wide rate limits per task. */
+export const taskRateWindows = pgTable(
+  "task_rate_windows",
+  {
+    task: text("task").notNull(),
+    windowStart: timestamptz("window_start").notNull(),
+    used: integer("used").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.task, table.windowStart] })],
 );

@@ -1,4 +1,5 @@
 import { authRouter, tokensRouter } from "./auth/router.js";
+import { flowsRouter } from "./flows/router.js";
 import { healthProcedure } from "./health.js";
 import { runsRouter } from "./runs/router.js";
 import { tasksRouter } from "./tasks/router.js";
@@ -8,6 +9,7 @@ export const appRouter = router({
   health: healthProcedure,
   tasks: tasksRouter,
   runs: runsRouter,
+  flows: flowsRouter,
   tokens: tokensRouter,
   auth: authRouter,
 });

@@ -4,6 +4,8 @@ export const limits = {
   runInputBytes: 256 * 1024,
   /** Items in one `runs.enqueueMany` call. */
   enqueueManyItems: 5_000,
+  /** Runs in one flow (chain steps, group members and callback, DAG nodes). */
+  flowNodes: 10_000,
   /** Rows in one page of a listing. */
   pageSize: 200,
   /** Bytes of one HTTP request body. */

@@ -64,7 +64,12 @@ export const runSchema = z.object({
   nextAttemptAt: z.date().nullable(),
   workerId: z.string().nullable(),
   flowId: z.uuid().nullable(),
+  /** The node's name within its flow. */
+  flowNode: z.string().nullable(),
   idempotencyKey: z.string().nullable(),
+  /** The run this one re-runs, if it was made by `runs.rerun`. */
+  rerunOf: z.uuid().nullable(),
+  scheduleId: z.uuid().nullable(),
   createdAt: z.date(),
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),
@@ -98,6 +103,15 @@ export const enqueueOptionsSchema = z
       .min(0)
       .max(365 * 86_400_000)
       .optional(),
+    /** Enqueueing again with the same key while it lives returns the existing run instead of a new one. */
+    idempotencyKey: z.string().min(1).max(200).optional(),
+    /** How long the key holds; 24 hours by default. */
+    idempotencyTtlMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(30 * 86_400_000)
+      .optional(),
   })
   .refine((options) => options.runAt === undefined || options.delayMs === undefined, {
     message: "give runAt or delayMs, not both",
@@ -121,6 +135,12 @@ export const enqueueManyInputSchema = z.strictObject({
 });
 
 export const runIdInputSchema = z.strictObject({ id: z.uuid() });
+
+export const rerunInputSchema = z.strictObject({
+  id: z.uuid(),
+  /** The new run's input, validated against the task; omitted: the old run's input. */
+  input: z.unknown().optional(),
+});
 
 export const listRunsInputSchema = z.strictObject({
   status: runStatusSchema.optional(),

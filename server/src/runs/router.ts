@@ -1,6 +1,12 @@
-import { enqueueItemSchema, enqueueManyInputSchema, listRunsInputSchema, runIdInputSchema } from "@conveyor/shared";
+import {
+  enqueueItemSchema,
+  enqueueManyInputSchema,
+  listRunsInputSchema,
+  rerunInputSchema,
+  runIdInputSchema,
+} from "@conveyor/shared";
 import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
-import { enqueueRuns, getRun, listRuns } from "./service.js";
+import { cancelRun, enqueueRuns, getRun, listRuns, rerunRun, retryRun } from "./service.js";
 
 export const runsRouter = router({
   enqueue: operatorProcedure.input(enqueueItemSchema).mutation(async ({ ctx, input }) => {
@@ -18,4 +24,15 @@ export const runsRouter = router({
   get: viewerProcedure.input(runIdInputSchema).query(({ ctx, input }) => getRun(ctx.db, input.id)),
 
   list: viewerProcedure.input(listRunsInputSchema).query(({ ctx, input }) => listRuns(ctx.db, input)),
+
+  /** Queued, scheduled and waiting runs are dropped; a running attempt is told to abort and its result discarded. */
+  cancel: operatorProcedure.input(runIdInputSchema).mutation(({ ctx, input }) => cancelRun(ctx.db, input.id)),
+
+  /** One more attempt for a failed or cancelled run. */
+  retry: operatorProcedure.input(runIdInputSchema).mutation(({ ctx, input }) => retryRun(ctx.db, input.id)),
+
+  /** A new run of the same task, linked to this one, with the given (or the same) input. */
+  rerun: operatorProcedure
+    .input(rerunInputSchema)
+    .mutation(({ ctx, input }) => rerunRun(ctx.db, ctx.catalog, input.id, input.input)),
 });

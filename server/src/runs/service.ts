@@ -1,116 +1,88 @@
 import {
   type EnqueueItem,
   type ListRunsInput,
-  limits,
   listRunsInputSchema,
   type Run,
+  type RunStatus,
   type RunSummary,
 } from "@conveyor/shared";
-import { and, desc, eq, getTableColumns, lt, type SQL } from "drizzle-orm";
-import { v7 as uuidv7 } from "uuid";
+import { and, desc, eq, getTableColumns, inArray, lt, type SQL } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
-import { InputError, type InputIssue, issuesFromZod, NotFoundError } from "../errors.js";
+import { InputError, type InputIssue, NotFoundError } from "../errors.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
+import { cancelRuns } from "./cancelRuns.js";
+import { persistRuns } from "./persistRuns.js";
+import { buildRun, findTask, type RunPlacement, standalone, validateInput } from "./prepareRun.js";
 import { addRunJobs } from "./sql/addRunJobs.js";
-import { insertRuns, type NewRun } from "./sql/insertRuns.js";
+import type { NewRun } from "./sql/insertRuns.js";
+import { reopenRun } from "./sql/reopenRun.js";
 
 export interface EnqueuedRun {
   id: string;
-  status: NewRun["status"];
+  status: RunStatus;
 }
 
 /**
  * Validates every item against its task's schema and enqueues them all in one transaction, or
- * none. Pass a transaction as `db` to enqueue together with the caller's own writes.
+ * none. Pass a transaction as `db` to enqueue together with the caller's own writes. An item
+ * whose idempotency key is live returns the run that holds it.
  */
 export async function enqueueRuns(
   db: Executor,
   catalog: TaskCatalog,
   items: readonly EnqueueItem[],
   pathPrefix: (string | number)[] = [],
+  placement: Partial<RunPlacement> = {},
 ): Promise<EnqueuedRun[]> {
   const now = new Date();
   const issues: InputIssue[] = [];
   const runs: NewRun[] = [];
   items.forEach((item, index) => {
     const prefix = items.length === 1 && pathPrefix.length === 0 ? [] : [...pathPrefix, index];
-    const run = prepareRun(catalog, item, now, prefix, issues);
-    if (run) runs.push(run);
+    const definition = findTask(catalog, item.task, [...prefix, "task"], issues);
+    if (!definition) return;
+    const input = validateInput(definition, item.input, [...prefix, "input"], issues);
+    if (input.ok)
+      runs.push(buildRun(definition, input.value, item.options ?? {}, now, { ...standalone, ...placement }));
   });
   if (issues.length > 0) throw new InputError(issues);
 
-  await db.transaction(async (tx) => {
-    await insertRuns(tx, runs);
-    await addRunJobs(
+  return db.transaction(async (tx) => {
+    const inserted = await persistRuns(tx, runs);
+    const duplicates = runs.filter((run) => !inserted.has(run.id));
+    const existing = await findByIdempotencyKeys(
       tx,
-      runs.map((run) => ({
-        runId: run.id,
-        task: run.task,
-        queue: run.queue,
-        priority: run.priority,
-        // Due runs take the database's clock, so a skewed app clock cannot delay them.
-        runAt: run.status === "scheduled" ? run.runAt : null,
-      })),
+      duplicates.flatMap((run) => (run.idempotencyKey ? [run.idempotencyKey] : [])),
     );
+    return runs.map((run) => {
+      if (inserted.has(run.id)) return { id: run.id, status: run.status };
+      const holder = run.idempotencyKey ? existing.get(run.idempotencyKey) : undefined;
+      if (!holder) throw new Error(`run ${run.id} was neither inserted nor deduplicated`);
+      return holder;
+    });
   });
-  return runs.map((run) => ({ id: run.id, status: run.status }));
 }
 
-function prepareRun(
-  catalog: TaskCatalog,
-  item: EnqueueItem,
-  now: Date,
-  prefix: (string | number)[],
-  issues: InputIssue[],
-): NewRun | undefined {
-  const definition = catalog.get(item.task);
-  if (!definition) {
-    issues.push({
-      path: [...prefix, "task"],
-      message: `unknown task "${item.task}" (known: ${catalog.names().join(", ")})`,
-    });
-    return undefined;
-  }
-  const size = Buffer.byteLength(JSON.stringify(item.input ?? null));
-  if (size > limits.runInputBytes) {
-    issues.push({
-      path: [...prefix, "input"],
-      message: `is ${size} bytes, over the limit runInputBytes of ${limits.runInputBytes}`,
-    });
-    return undefined;
-  }
-  const parsed = definition.input.safeParse(item.input);
-  if (!parsed.success) {
-    issues.push(...issuesFromZod(parsed.error, [...prefix, "input"]));
-    return undefined;
-  }
-  const options = item.options ?? {};
-  const runAt = options.runAt ?? new Date(now.getTime() + (options.delayMs ?? 0));
-  return {
-    id: uuidv7(),
-    task: definition.name,
-    status: runAt.getTime() > now.getTime() ? "scheduled" : "queued",
-    input: parsed.data,
-    maxAttempts: options.maxAttempts ?? definition.defaults.maxAttempts,
-    timeoutMs: options.timeoutMs ?? definition.defaults.timeoutMs,
-    queue: options.queue ?? definition.defaults.queue,
-    priority: options.priority ?? definition.defaults.priority,
-    runAt,
-    flowId: null,
-    idempotencyKey: null,
-  };
+async function findByIdempotencyKeys(db: Executor, keys: string[]): Promise<Map<string, EnqueuedRun>> {
+  if (keys.length === 0) return new Map();
+  const rows = await db
+    .select({ id: schema.runs.id, status: schema.runs.status, key: schema.runs.idempotencyKey })
+    .from(schema.runs)
+    .where(inArray(schema.runs.idempotencyKey, keys));
+  return new Map(rows.flatMap((row) => (row.key ? [[row.key, { id: row.id, status: row.status }] as const] : [])));
 }
 
 type RunRow = typeof schema.runs.$inferSelect;
 
-function toRun(row: RunRow): Run {
-  const { updatedAt: _updatedAt, ...run } = row;
+/** The row as the API shows it: without bookkeeping columns. */
+export function toRun(row: RunRow): Run {
+  const { updatedAt, idempotencyExpiresAt, pendingDependencies, inputMode, ...run } = row;
   return run;
 }
 
 function toSummary(row: Omit<RunRow, "input" | "output">): RunSummary {
-  const { updatedAt: _updatedAt, ...summary } = row;
+  const { updatedAt, idempotencyExpiresAt, pendingDependencies, inputMode, ...summary } = row;
   return summary;
 }
 
@@ -126,6 +98,19 @@ export interface RunPage {
   nextCursor: string | null;
 }
 
+/** Run rows without input and output, for listings and flow views. */
+export async function listRunSummaries(
+  db: Executor,
+  where: SQL | undefined,
+  orderBy: SQL,
+  limit?: number,
+): Promise<RunSummary[]> {
+  const { input, output, ...summaryColumns } = getTableColumns(schema.runs);
+  const query = db.select(summaryColumns).from(schema.runs).where(where).orderBy(orderBy);
+  const rows = limit === undefined ? await query : await query.limit(limit);
+  return rows.map(toSummary);
+}
+
 /** Newest first, keyset-paginated on the time-ordered id, so deep pages cost the same as the first. */
 export async function listRuns(db: Executor, query: ListRunsInput): Promise<RunPage> {
   const { status, task, cursor, limit } = listRunsInputSchema.parse(query);
@@ -133,16 +118,68 @@ export async function listRuns(db: Executor, query: ListRunsInput): Promise<RunP
   if (status) conditions.push(eq(schema.runs.status, status));
   if (task) conditions.push(eq(schema.runs.task, task));
   if (cursor) conditions.push(lt(schema.runs.id, cursor));
-  const { input: _input, output: _output, ...summaryColumns } = getTableColumns(schema.runs);
-  const rows = await db
-    .select(summaryColumns)
-    .from(schema.runs)
-    .where(and(...conditions))
-    .orderBy(desc(schema.runs.id))
-    .limit(limit + 1);
+  const rows = await listRunSummaries(db, and(...conditions), desc(schema.runs.id), limit + 1);
   const page = rows.slice(0, limit);
   return {
-    items: page.map(toSummary),
+    items: page,
     nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
   };
+}
+
+/** Cancels an unfinished run; cancelling a cancelled run again is a no-op, a finished one is refused. */
+export async function cancelRun(db: Executor, id: string): Promise<Run> {
+  const run = await getRun(db, id);
+  if (run.status === "succeeded" || run.status === "failed") {
+    throw new InputError([
+      { path: ["id"], message: `run ${id} already ${run.status}; only unfinished runs can be cancelled` },
+    ]);
+  }
+  await cancelRuns(db, [id], "cancelled by request");
+  return getRun(db, id);
+}
+
+/** Gives a failed or cancelled run one more attempt; its history (attempts, events) is kept. */
+export async function retryRun(db: Executor, id: string): Promise<Run> {
+  const run = await getRun(db, id);
+  if (run.status !== "failed" && run.status !== "cancelled") {
+    throw new InputError([
+      { path: ["id"], message: `run ${id} is ${run.status}; only failed or cancelled runs can be retried` },
+    ]);
+  }
+  if (run.flowId) {
+    throw new InputError([
+      { path: ["id"], message: `run ${id} belongs to flow ${run.flowId}; re-run it instead (runs.rerun)` },
+    ]);
+  }
+  await db.transaction(async (tx) => {
+    const reopened = await reopenRun(tx, id);
+    if (reopened)
+      await addRunJobs(tx, [{ runId: id, task: run.task, queue: run.queue, priority: run.priority, runAt: null }]);
+  });
+  return getRun(db, id);
+}
+
+/** A new run of the same task and options, linked to the old one; the input is validated again. */
+export async function rerunRun(db: Executor, catalog: TaskCatalog, id: string, input: unknown): Promise<EnqueuedRun> {
+  const run = await getRun(db, id);
+  const [enqueued] = await enqueueRuns(
+    db,
+    catalog,
+    [
+      {
+        task: run.task,
+        input: input === undefined ? run.input : input,
+        options: {
+          maxAttempts: run.maxAttempts,
+          timeoutMs: run.timeoutMs,
+          priority: run.priority,
+          ...(run.queue ? { queue: run.queue } : {}),
+        },
+      },
+    ],
+    [],
+    { rerunOf: id },
+  );
+  if (!enqueued) throw new Error("rerun enqueued nothing");
+  return enqueued;
 }

@@ -2,9 +2,9 @@ import DataLoader from "dataloader";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { Database } from "../db/client.js";
 import type { AppLogger } from "../logger.js";
-import { addRunJobs, type RunJob } from "../runs/sql/addRunJobs.js";
+import { settleAttempts } from "../runs/settleAttempts.js";
 import { type ClaimedRun, type ClaimRequest, claimRuns } from "../runs/sql/claimRuns.js";
-import { type CompletedRun, type Completion, completeRuns } from "../runs/sql/completeRuns.js";
+import type { CompletedRun, Completion } from "../runs/sql/completeRuns.js";
 import { type Activity, recordActivity } from "../runs/sql/recordActivity.js";
 import { AttemptActivity } from "./attemptActivity.js";
 import { RunAttempt } from "./runAttempt.js";
@@ -18,10 +18,6 @@ export interface RunExecutorOptions {
   implementations: ReadonlyMap<string, TaskImplementation>;
   abortGraceMs: number;
   logger: AppLogger;
-}
-
-function toJob(run: CompletedRun): RunJob {
-  return { runId: run.id, task: run.task, queue: run.queue, priority: run.priority, runAt: run.nextAttemptAt };
 }
 
 /** Collects the calls made in one turn of the event loop into one statement. */
@@ -49,15 +45,7 @@ export class RunExecutor {
       return requests.map((request) => byId.get(request.runId) ?? null);
     });
     this.#completions = batchOf(async (completions) => {
-      const needsJobs = completions.some(({ outcome }) => outcome.kind === "retry" || outcome.kind === "requeue");
-      // One statement is atomic on its own; only a retry or requeue also adds a job in the same transaction.
-      const changed = needsJobs
-        ? await db.transaction(async (tx) => {
-            const rows = await completeRuns(tx, completions);
-            await addRunJobs(tx, rows.filter((row) => row.status === "retrying" || row.status === "queued").map(toJob));
-            return rows;
-          })
-        : await completeRuns(db, completions);
+      const changed = await settleAttempts(db, completions);
       const byId = new Map(changed.map((row) => [row.id, row]));
       return completions.map((completion) => byId.get(completion.runId) ?? null);
     });
@@ -91,6 +79,7 @@ export class RunExecutor {
       await attempt.activity.flush();
       await this.#completions.load({
         runId: attempt.run.id,
+        flowId: attempt.run.flowId,
         attempt: attempt.run.attempt,
         outcome,
         progress: attempt.activity.lastProgress,

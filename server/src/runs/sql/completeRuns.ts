@@ -13,6 +13,8 @@ export type AttemptOutcome =
 
 export interface Completion {
   runId: string;
+  /** The run's flow, if any: its dependents and counters move in the same transaction. */
+  flowId: string | null;
   attempt: number;
   outcome: AttemptOutcome;
   /** The last progress the task reported, if any, so the final value is never lost to coalescing. */
@@ -21,6 +23,7 @@ export interface Completion {
 
 export interface CompletedRun {
   id: string;
+  flowId: string | null;
   task: string;
   status: "succeeded" | "retrying" | "failed" | "queued";
   queue: string | null;
@@ -45,6 +48,7 @@ export async function completeRuns(db: Executor, completions: readonly Completio
   }));
   const result = await db.execute<{
     id: string;
+    flow_id: string | null;
     task: string;
     status: CompletedRun["status"];
     queue: string | null;
@@ -87,7 +91,7 @@ export async function completeRuns(db: Executor, completions: readonly Completio
       from updated
       returning id
     )
-    select id, task, status, queue, priority, next_attempt_at,
+    select id, flow_id, task, status, queue, priority, next_attempt_at,
       -- No WAL flush wait: graphile-worker's commit that deletes this job comes later and flushes
       -- the WAL past this record, so the job never moves on before this state is durable.
       (select set_config('synchronous_commit', 'off', true)) as async_commit,
@@ -95,6 +99,7 @@ export async function completeRuns(db: Executor, completions: readonly Completio
     from updated`);
   return result.rows.map((row) => ({
     id: row.id,
+    flowId: row.flow_id,
     task: row.task,
     status: row.status,
     queue: row.queue,

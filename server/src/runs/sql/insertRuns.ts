@@ -1,12 +1,12 @@
-import type { RunStatus } from "@conveyor/shared";
-import { eventsChannel } from "@conveyor/shared";
+import { eventsChannel, type RunStatus } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
-import type { Executor } from "../../db/client.js";
+import type { Executor, schema } from "../../db/client.js";
 
 export interface NewRun {
   id: string;
   task: string;
   status: Extract<RunStatus, "queued" | "scheduled" | "waiting">;
+  /** null for flow runs whose input is built from their parents' outputs. */
   input: unknown;
   maxAttempts: number;
   timeoutMs: number;
@@ -14,34 +14,60 @@ export interface NewRun {
   priority: number;
   runAt: Date;
   flowId: string | null;
+  flowNode: string | null;
+  pendingDependencies: number;
+  inputMode: (typeof schema.runs.$inferSelect)["inputMode"];
   idempotencyKey: string | null;
+  idempotencyExpiresAt: Date | null;
+  rerunOf: string | null;
+  scheduleId: string | null;
 }
 
 /**
  * Inserts runs, their first events and the announcement in one statement, so a batch of
- * thousands costs one round trip. Jobs are added separately (`addRunJobs`) in the same transaction.
+ * thousands costs one round trip; a run whose live idempotency key is taken is skipped.
+ * Returns the ids inserted. Jobs are added separately (`addRunJobs`) in the same transaction.
  */
-export async function insertRuns(db: Executor, runs: readonly NewRun[]): Promise<void> {
+export async function insertRuns(db: Executor, runs: readonly NewRun[]): Promise<Set<string>> {
   const rows = runs.map((run) => ({
     id: run.id,
     task: run.task,
     status: run.status,
-    input: run.input,
+    input: run.input ?? null,
     max_attempts: run.maxAttempts,
     timeout_ms: run.timeoutMs,
     queue: run.queue,
     priority: run.priority,
     run_at: run.runAt.toISOString(),
     flow_id: run.flowId,
+    flow_node: run.flowNode,
+    pending_dependencies: run.pendingDependencies,
+    input_mode: run.inputMode,
     idempotency_key: run.idempotencyKey,
+    idempotency_expires_at: run.idempotencyExpiresAt?.toISOString() ?? null,
+    rerun_of: run.rerunOf,
+    schedule_id: run.scheduleId,
   }));
-  await db.execute(sql`
+  const keys = runs.flatMap((run) => (run.idempotencyKey ? [run.idempotencyKey] : []));
+  if (keys.length > 0) {
+    // An expired key is released, so the run below may take it.
+    await db.execute(sql`
+      update runs set idempotency_key = null
+      where idempotency_key in (select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb))
+        and idempotency_expires_at <= now()`);
+  }
+  const result = await db.execute<{ id: string }>(sql`
     with new_runs as (
-      insert into runs (id, task, status, input, max_attempts, timeout_ms, queue, priority, run_at, flow_id, idempotency_key)
-      select id, task, status, input, max_attempts, timeout_ms, queue, priority, run_at, flow_id, idempotency_key
+      insert into runs (id, task, status, input, max_attempts, timeout_ms, queue, priority, run_at, flow_id,
+        flow_node, pending_dependencies, input_mode, idempotency_key, idempotency_expires_at, rerun_of, schedule_id)
+      select id, task, status, coalesce(input, 'null'::jsonb), max_attempts, timeout_ms, queue, priority, run_at,
+        flow_id, flow_node, pending_dependencies, input_mode, idempotency_key, idempotency_expires_at, rerun_of,
+        schedule_id
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
-        id uuid, task text, status text, input jsonb, max_attempts int, timeout_ms int,
-        queue text, priority int, run_at timestamptz, flow_id uuid, idempotency_key text)
+        id uuid, task text, status text, input jsonb, max_attempts int, timeout_ms int, queue text, priority int,
+        run_at timestamptz, flow_id uuid, flow_node text, pending_dependencies int, input_mode text,
+        idempotency_key text, idempotency_expires_at timestamptz, rerun_of uuid, schedule_id uuid)
+      on conflict (idempotency_key) where idempotency_key is not null do nothing
       returning id, flow_id, status, task, run_at
     ), new_events as (
       insert into events (run_id, flow_id, type, payload)
@@ -49,5 +75,7 @@ export async function insertRuns(db: Executor, runs: readonly NewRun[]): Promise
       from new_runs
       returning id
     )
-    select pg_notify(${eventsChannel}, max(id)::text) from new_events`);
+    select id, (select pg_notify(${eventsChannel}, max(id)::text) from new_events) as notified
+    from new_runs`);
+  return new Set(result.rows.map((row) => row.id));
 }

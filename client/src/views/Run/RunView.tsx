@@ -1,0 +1,153 @@
+import { isTerminal } from "@conveyor/shared";
+import type { ReactNode } from "react";
+import { Link } from "wouter";
+import { JsonBlock } from "../../components/JsonBlock";
+import { ErrorBanner, Placeholder } from "../../components/Notice";
+import { formatProgress, ProgressBar } from "../../components/ProgressBar";
+import { StatusBadge } from "../../components/StatusBadge";
+import { Timestamp } from "../../components/Timestamp";
+import { apiErrorCode, type RouterOutputs, trpc } from "../../trpc";
+
+type Run = RouterOutputs["runs"]["get"];
+
+/** How often an unfinished run is polled, until live subscriptions replace polling. */
+const pollMs = 500;
+
+function Detail({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{term}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+function RunProgress({ run }: { run: Run }) {
+  return (
+    <section className="card" aria-labelledby="progress-title">
+      <h2 id="progress-title">Progress</h2>
+      {run.progress ? (
+        <ProgressBar progress={run.progress} label={`Progress of ${run.task}`} testId="run-progress" />
+      ) : null}
+      <p className="progress-text" data-testid="run-progress-text">
+        {run.progress
+          ? formatProgress(run.progress)
+          : isTerminal(run.status)
+            ? "No progress reported."
+            : "No progress reported yet."}
+      </p>
+    </section>
+  );
+}
+
+function RunErrorDetails({ error }: { error: NonNullable<Run["error"]> }) {
+  return (
+    <section className="card card-error" aria-labelledby="error-title" data-testid="run-error">
+      <h2 id="error-title">Error</h2>
+      <p>
+        <strong className="error-name">{error.name}</strong>: <span className="error-message">{error.message}</span>
+      </p>
+      <p className="muted">
+        Raised by attempt {error.attempt}; {error.isRetryable ? "retryable" : "not retryable"}.
+      </p>
+      {error.stack && (
+        <details>
+          <summary>Stack trace</summary>
+          <pre className="json">{error.stack}</pre>
+        </details>
+      )}
+    </section>
+  );
+}
+
+function RunDetails({ run }: { run: Run }) {
+  return (
+    <>
+      <section className="card">
+        <dl className="details">
+          <Detail term="Task">
+            <Link href={`/runs?task=${encodeURIComponent(run.task)}`} data-testid="run-task">
+              {run.task}
+            </Link>
+          </Detail>
+          <Detail term="Status">
+            <StatusBadge status={run.status} testId="run-status" />
+          </Detail>
+          <Detail term="Attempts">
+            <span data-testid="run-attempts">
+              {run.attempts} / {run.maxAttempts}
+            </span>
+          </Detail>
+          {run.status === "retrying" && (
+            <Detail term="Next attempt">
+              <span data-testid="run-next-attempt">
+                <Timestamp date={run.nextAttemptAt} isRelative />
+              </span>
+            </Detail>
+          )}
+          {run.status === "scheduled" && (
+            <Detail term="Runs at">
+              <Timestamp date={run.runAt} isRelative />
+            </Detail>
+          )}
+          <Detail term="Queue">{run.queue ?? <span className="muted">parallel</span>}</Detail>
+          <Detail term="Priority">{run.priority}</Detail>
+          <Detail term="Created">
+            <Timestamp date={run.createdAt} />
+          </Detail>
+          <Detail term="Started">
+            <Timestamp date={run.startedAt} />
+          </Detail>
+          <Detail term="Finished">
+            <Timestamp date={run.finishedAt} />
+          </Detail>
+          <Detail term="Worker">{run.workerId ?? <span className="muted">—</span>}</Detail>
+        </dl>
+      </section>
+      <RunProgress run={run} />
+      {run.error && <RunErrorDetails error={run.error} />}
+      <div className="io">
+        <section className="card" aria-labelledby="input-title">
+          <h2 id="input-title">Input</h2>
+          <JsonBlock value={run.input} testId="run-input" />
+        </section>
+        <section className="card" aria-labelledby="output-title">
+          <h2 id="output-title">Output</h2>
+          {run.status === "succeeded" ? (
+            <JsonBlock value={run.output} testId="run-output" />
+          ) : (
+            <p className="muted">{isTerminal(run.status) ? "No output." : "Not finished yet."}</p>
+          )}
+        </section>
+      </div>
+    </>
+  );
+}
+
+/** One run, polled until it reaches a terminal status. */
+export function RunView({ id }: { id: string }) {
+  const run = trpc.runs.get.useQuery(
+    { id },
+    {
+      refetchInterval: (query) => {
+        const status = query.state.data?.status;
+        if (status && isTerminal(status)) return false;
+        const code = apiErrorCode(query.state.error);
+        return code === "NOT_FOUND" || code === "BAD_REQUEST" ? false : pollMs;
+      },
+    },
+  );
+  const code = apiErrorCode(run.error);
+  const isMissing = code === "NOT_FOUND" || code === "BAD_REQUEST";
+  return (
+    <div className="run">
+      <h1>
+        Run <code className="run-title-id">{id}</code>
+      </h1>
+      {run.isPending && <Placeholder>Loading run…</Placeholder>}
+      {isMissing && <Placeholder>There is no run with this id.</Placeholder>}
+      {run.isError && !isMissing && <ErrorBanner title="Could not load the run." error={run.error} />}
+      {run.data && <RunDetails run={run.data} />}
+    </div>
+  );
+}

@@ -1,0 +1,22 @@
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vite";
+
+/** The API that `npm run dev` forwards to; the production server serves this build itself. */
+const apiOrigin = "http://127.0.0.1:3000";
+
+export default defineConfig({
+  root: import.meta.dirname,
+  plugins: [react()],
+  server: {
+    proxy: {
+      "/trpc": apiOrigin,
+      "/health": apiOrigin,
+      "/auth": apiOrigin,
+      "/login": apiOrigin,
+    },
+  },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+  },
+});

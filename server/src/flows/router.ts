@@ -1,0 +1,31 @@
+import {
+  chainInputSchema,
+  dagInputSchema,
+  flowIdInputSchema,
+  groupInputSchema,
+  listFlowsInputSchema,
+} from "@conveyor/shared";
+import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
+import { cancelFlow } from "./cancelFlow.js";
+import { enqueueChain, enqueueDag, enqueueGroup, getFlow, listFlows } from "./service.js";
+
+export const flowsRouter = router({
+  /** Steps run one after another; a step without input receives the previous step's output. */
+  chain: operatorProcedure
+    .input(chainInputSchema)
+    .mutation(({ ctx, input }) => enqueueChain(ctx.db, ctx.catalog, input)),
+
+  /** Members run in parallel; with a callback it is a chord. */
+  group: operatorProcedure
+    .input(groupInputSchema)
+    .mutation(({ ctx, input }) => enqueueGroup(ctx.db, ctx.catalog, input)),
+
+  dag: operatorProcedure.input(dagInputSchema).mutation(({ ctx, input }) => enqueueDag(ctx.db, ctx.catalog, input)),
+
+  get: viewerProcedure.input(flowIdInputSchema).query(({ ctx, input }) => getFlow(ctx.db, input.id)),
+
+  list: viewerProcedure.input(listFlowsInputSchema).query(({ ctx, input }) => listFlows(ctx.db, input)),
+
+  /** Cancels every run of the flow not yet finished. */
+  cancel: operatorProcedure.input(flowIdInputSchema).mutation(({ ctx, input }) => cancelFlow(ctx.db, input.id)),
+});

@@ -1,0 +1,55 @@
+import { eventsChannel } from "@conveyor/shared";
+import { sql } from "drizzle-orm";
+import type { Executor } from "../../db/client.js";
+import { runJobKey } from "./addRunJobs.js";
+import { uuidArray } from "./uuidArray.js";
+
+export interface CancelledRow {
+  id: string;
+  flowId: string | null;
+  wasRunning: boolean;
+}
+
+/** The channel on which workers hear which running attempts to abort. */
+export const controlChannel = "conveyor_control";
+
+/**
+ * Marks unfinished runs cancelled with their events, removes the jobs of those not running, and
+ * tells workers to abort those that are. A running attempt's late result is then discarded,
+ * because only the attempt that holds a `running` run may finish it.
+ */
+export async function cancelRunRows(db: Executor, ids: readonly string[], reason: string): Promise<CancelledRow[]> {
+  if (ids.length === 0) return [];
+  const result = await db.execute<{ id: string; flow_id: string | null; was_running: boolean }>(sql`
+    with targets as (
+      select id, status from runs
+      where id = any(${uuidArray(ids)}::uuid[]) and status not in ('succeeded', 'failed', 'cancelled')
+      order by id
+      for update
+    ), cancelled as (
+      update runs r set status = 'cancelled', finished_at = now(), next_attempt_at = null, updated_at = now()
+      from targets t
+      where r.id = t.id
+      returning r.id, r.flow_id, t.status = 'running' as was_running
+    ), recorded as (
+      insert into events (run_id, flow_id, type, payload)
+      select id, flow_id, 'run.cancelled', jsonb_build_object('reason', ${reason}::text, 'wasRunning', was_running)
+      from cancelled
+      returning id
+    )
+    select id, flow_id, was_running, (select pg_notify(${eventsChannel}, max(id)::text) from recorded) as notified
+    from cancelled`);
+  const rows = result.rows.map((row) => ({ id: row.id, flowId: row.flow_id, wasRunning: row.was_running }));
+  const idle = rows.filter((row) => !row.wasRunning).map((row) => runJobKey(row.id));
+  if (idle.length > 0) {
+    // remove_job leaves a locked job alone; its worker will find the run cancelled and skip it.
+    await db.execute(
+      sql`select graphile_worker.remove_job(key) from jsonb_array_elements_text(${JSON.stringify(idle)}::jsonb) as key`,
+    );
+  }
+  const running = rows.filter((row) => row.wasRunning).map((row) => row.id);
+  if (running.length > 0) {
+    await db.execute(sql`select pg_notify(${controlChannel}, ${JSON.stringify({ cancel: running })})`);
+  }
+  return rows;
+}
