@@ -4,12 +4,14 @@ import { healthProcedure } from "./health.js";
 import { runsRouter } from "./runs/router.js";
 import { tasksRouter } from "./tasks/router.js";
 import { createCallerFactory, router } from "./trpc.js";
+import { workersRouter } from "./workers/router.js";
 
 export const appRouter = router({
   health: healthProcedure,
   tasks: tasksRouter,
   runs: runsRouter,
   flows: flowsRouter,
+  workers: workersRouter,
   tokens: tokensRouter,
   auth: authRouter,
 });

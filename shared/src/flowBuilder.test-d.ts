@@ -44,9 +44,9 @@ describe("typed chains", () => {
   });
 
   it("lets a step take an input of its own instead", () => {
-    expectTypeOf(chain(fetchUser, { userId: 1 }).then(resize, { width: 100 })).toEqualTypeOf<Chain<typeof resize>>();
+    expectTypeOf(chain(fetchUser, { userId: 1 }).next(resize, { width: 100 })).toEqualTypeOf<Chain<typeof resize>>();
     // @ts-expect-error an own input is checked against the step's task
-    chain(fetchUser, { userId: 1 }).then(resize, { height: 100 });
+    chain(fetchUser, { userId: 1 }).next(resize, { height: 100 });
   });
 });
 

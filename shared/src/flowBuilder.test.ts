@@ -5,7 +5,7 @@ import { noop, reportGenerate, sleep } from "./tasks/index.js";
 
 describe("flow builder output", () => {
   it("builds the input flows.chain takes: piped steps carry no input", () => {
-    const input = chain(reportGenerate, { userId: 1 }).pipe(noop).then(sleep, { ms: 5 }, { priority: 1 }).toInput();
+    const input = chain(reportGenerate, { userId: 1 }).pipe(noop).next(sleep, { ms: 5 }, { priority: 1 }).toInput();
     expect(input).toEqual({
       steps: [
         { task: "report.generate", input: { userId: 1 } },

@@ -13,7 +13,7 @@ export interface StepInputMismatch<Produced, Expected> {
 }
 
 /**
- * A chain whose types follow its steps: `.pipe(task)` feeds the previous output to `task`, and
+ * A chain whose types follow its steps: `.pipe(task)` feeds the previous output to `task` (`.next(task, input)` gives it its own), and
  * does not compile unless `task`'s input accepts it. `.toInput()` is what `flows.chain` takes.
  */
 export class Chain<Last extends TaskDefinition> {
@@ -36,7 +36,7 @@ export class Chain<Last extends TaskDefinition> {
   }
 
   /** The next step runs after this one, with an input of its own. */
-  then<D extends TaskDefinition>(task: D, input: TaskInput<D>, options?: EnqueueOptions): Chain<D> {
+  next<D extends TaskDefinition>(task: D, input: TaskInput<D>, options?: EnqueueOptions): Chain<D> {
     return new Chain<D>([...this.steps, { task: task.name, input, ...(options ? { options } : {}) }]);
   }
 

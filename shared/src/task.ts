@@ -26,6 +26,12 @@ export const taskDefaultsSchema = z.object({
   backoff: backoffSchema,
   /** The attempt's AbortSignal fires after this many milliseconds. */
   timeoutMs: z.number().int().min(1),
+  /** At most this many attempts of the task at once in one worker process; null: only the worker's limit. */
+  concurrency: z.number().int().min(1).nullable(),
+  /** At most `max` attempts started per `perMs` across the whole cluster (fixed windows), like Celery's rate_limit. */
+  rateLimit: z
+    .object({ max: z.number().int().min(1), perMs: z.number().int().min(1_000).max(86_400_000) })
+    .nullable(),
 });
 export type TaskDefaults = z.infer<typeof taskDefaultsSchema>;
 
@@ -35,6 +41,8 @@ export const defaultTaskDefaults: TaskDefaults = {
   maxAttempts: 3,
   backoff: { initialDelayMs: 1_000, factor: 2, maxDelayMs: 3_600_000 },
   timeoutMs: 5 * 60_000,
+  concurrency: null,
+  rateLimit: null,
 };
 
 /** A task as every side sees it: its name, its schemas and its defaults. No implementation. */

@@ -23,6 +23,16 @@ const envSchema = z.object({
     .string()
     .regex(/^cvy_[\w-]{43}$/, "must look like a Conveyor token (cvy_ and 43 base64url characters)")
     .optional(),
+  /** How often a worker records that it is alive. */
+  WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** A worker silent this long is declared dead; its jobs are released to the others. */
+  WORKER_DEAD_AFTER_MS: z.coerce.number().int().min(300).max(600_000).default(20_000),
+  /** Succeeded runs (and their events) older than this are pruned; 7 days by default. */
+  SUCCEEDED_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(7 * 86_400_000),
   /** After an attempt's signal aborts (timeout, shutdown), how long the task has to settle. */
   ABORT_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
 });

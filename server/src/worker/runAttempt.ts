@@ -7,6 +7,7 @@ import {
   InputValidationError,
   NonRetryableError,
   OutputValidationError,
+  RunCancelledError,
   TaskTimeoutError,
   WorkerLostError,
   WorkerShutdownError,
@@ -19,6 +20,7 @@ type Settled = { ok: true; value: unknown } | { ok: false; error: unknown } | { 
 export class RunAttempt {
   readonly #controller = new AbortController();
   #interruptedForShutdown = false;
+  #isCancelled = false;
 
   constructor(
     readonly run: ClaimedRun,
@@ -31,6 +33,16 @@ export class RunAttempt {
   interrupt(): void {
     this.#interruptedForShutdown = true;
     this.#controller.abort(new WorkerShutdownError("worker is shutting down"));
+  }
+
+  /** The run was cancelled: the task is told to stop, and whatever it returns is discarded. */
+  cancel(): void {
+    this.#isCancelled = true;
+    this.#controller.abort(new RunCancelledError(`run ${this.run.id} was cancelled`));
+  }
+
+  get isCancelled(): boolean {
+    return this.#isCancelled;
   }
 
   async execute(): Promise<AttemptOutcome> {

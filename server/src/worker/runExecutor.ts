@@ -3,6 +3,9 @@ import pLimit, { type LimitFunction } from "p-limit";
 import type { Database } from "../db/client.js";
 import type { AppLogger } from "../logger.js";
 import { settleAttempts } from "../runs/settleAttempts.js";
+import { addRunJobs } from "../runs/sql/addRunJobs.js";
+import { deferRun } from "../runs/sql/deferRun.js";
+import { takeRateSlot } from "../runs/sql/takeRateSlot.js";
 import { type ClaimedRun, type ClaimRequest, claimRuns } from "../runs/sql/claimRuns.js";
 import type { CompletedRun, Completion } from "../runs/sql/completeRuns.js";
 import { type Activity, recordActivity } from "../runs/sql/recordActivity.js";
@@ -36,10 +39,16 @@ export class RunExecutor {
   readonly #completions: DataLoader<Completion, CompletedRun | null>;
   readonly #activity: DataLoader<Activity, null>;
   readonly #taskSlots: LimitFunction;
+  /** Per-task limits inside this process, for tasks that declare `concurrency`. */
+  readonly #taskLimits = new Map<string, LimitFunction>();
 
   constructor(private readonly options: RunExecutorOptions) {
     const { db } = options;
     this.#taskSlots = pLimit(options.concurrency);
+    for (const [name, implementation] of options.implementations) {
+      const limit = implementation.definition.defaults.concurrency;
+      if (limit !== null) this.#taskLimits.set(name, pLimit(limit));
+    }
     this.#claims = batchOf(async (requests) => {
       const byId = new Map((await claimRuns(db, requests)).map((run) => [run.id, run]));
       return requests.map((request) => byId.get(request.runId) ?? null);
@@ -60,31 +69,37 @@ export class RunExecutor {
     return this.#inFlight.size;
   }
 
+  /** Tells the attempts of these runs, if running here, to stop; their results will be discarded. */
+  cancel(runIds: readonly string[]): void {
+    const doomed = new Set(runIds);
+    for (const attempt of this.#inFlight.keys()) {
+      if (doomed.has(attempt.run.id)) attempt.cancel();
+    }
+  }
+
   /** Handles one graphile-worker job. Resolving completes the job; throwing makes graphile-worker retry it. */
-  async execute(runId: string): Promise<void> {
+  async execute(runId: string, task: string): Promise<void> {
+    const implementation = this.options.implementations.get(task);
+    const taskLimit = this.#taskLimits.get(task);
     // A task slot covers the claim and the task's code, so a run is `running` only while its
     // code can run; recording the outcome happens after the slot is freed for the next run.
-    const started = await this.#taskSlots(async () => {
-      if (this.#isDraining) throw new Error("worker is shutting down; the job stays queued");
-      const run = await this.#claims.load({ runId, workerId: this.options.workerId });
-      if (!run) return null; // finished, cancelled or not yet due: the job has nothing left to do
-      const attempt = this.#prepare(run);
-      let finished = () => {};
-      this.#inFlight.set(attempt, new Promise<void>((resolve) => (finished = resolve)));
-      return { attempt, finished, outcome: await attempt.execute() };
-    });
+    const inSlot = () =>
+      this.#taskSlots(() => this.#claimAndRun(runId, implementation?.definition.defaults.rateLimit ?? null, task));
+    const started = taskLimit ? await taskLimit(inSlot) : await inSlot();
     if (!started) return;
     const { attempt, finished, outcome } = started;
     try {
       await attempt.activity.flush();
-      await this.#completions.load({
-        runId: attempt.run.id,
-        flowId: attempt.run.flowId,
-        attempt: attempt.run.attempt,
-        outcome,
-        progress: attempt.activity.lastProgress,
-      });
-      if (outcome.kind === "failed") {
+      if (!attempt.isCancelled) {
+        await this.#completions.load({
+          runId: attempt.run.id,
+          flowId: attempt.run.flowId,
+          attempt: attempt.run.attempt,
+          outcome,
+          progress: attempt.activity.lastProgress,
+        });
+      }
+      if (outcome.kind === "failed" && !attempt.isCancelled) {
         this.options.logger.warn(
           { runId: attempt.run.id, task: attempt.run.task, error: outcome.error.message },
           "run failed",
@@ -94,6 +109,32 @@ export class RunExecutor {
       this.#inFlight.delete(attempt);
       finished();
     }
+  }
+
+  async #claimAndRun(runId: string, rateLimit: { max: number; perMs: number } | null, task: string) {
+    if (this.#isDraining) throw new Error("worker is shutting down; the job stays queued");
+    if (rateLimit) {
+      const nextWindow = await takeRateSlot(this.options.db, task, rateLimit);
+      if (nextWindow) {
+        await this.#defer(runId, nextWindow);
+        return null;
+      }
+    }
+    const run = await this.#claims.load({ runId, workerId: this.options.workerId });
+    if (!run) return null; // finished, cancelled or not yet due: the job has nothing left to do
+    const attempt = this.#prepare(run);
+    let finished = () => {};
+    this.#inFlight.set(attempt, new Promise<void>((resolve) => (finished = resolve)));
+    return { attempt, finished, outcome: await attempt.execute() };
+  }
+
+  /** Moves a rate-limited run to the next window without using an attempt. */
+  async #defer(runId: string, until: Date): Promise<void> {
+    await this.options.db.transaction(async (tx) => {
+      const run = await deferRun(tx, runId, until, "rate limit");
+      if (run)
+        await addRunJobs(tx, [{ runId, task: run.task, queue: run.queue, priority: run.priority, runAt: until }]);
+    });
   }
 
   #prepare(run: ClaimedRun): RunAttempt {

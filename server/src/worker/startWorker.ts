@@ -1,29 +1,47 @@
+import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
-import { run, type TaskList } from "graphile-worker";
+import { type CronItem, parseCronItems, run, type Task, type TaskList, type WorkerEvents } from "graphile-worker";
 import type pg from "pg";
 import { z } from "zod";
 import type { Database } from "../db/client.js";
 import { type AppLogger, toGraphileLogger } from "../logger.js";
+import { pruneSucceededRuns } from "../runs/sql/pruneSucceededRuns.js";
+import { heartbeat, markStopped, registerWorker } from "../workers/sql/heartbeat.js";
+import { reapDeadWorkers } from "../workers/sql/reapDeadWorkers.js";
+import { ControlListener } from "./controlListener.js";
 import { RunExecutor } from "./runExecutor.js";
 import type { TaskImplementation } from "./taskImplementation.js";
 
 export interface WorkerOptions {
   pool: pg.Pool;
   db: Database;
+  /** For the worker's own LISTEN connection (cancellations). */
+  databaseUrl: string;
   implementations: readonly TaskImplementation[];
   concurrency: number;
   /** Jobs locked ahead per fetch; 0 disables graphile-worker's local queue. */
   localQueueSize: number;
   shutdownGraceMs: number;
   abortGraceMs: number;
+  /** How often this worker says it is alive, and looks for workers that stopped saying so. */
+  heartbeatMs: number;
+  /** A worker silent for this long is declared dead and its jobs are unlocked. */
+  deadAfterMs: number;
+  /** Succeeded runs older than this are pruned, with their events, by an hourly job. */
+  succeededRetentionMs: number;
   logger: AppLogger;
   /** How often to look for jobs that became due without a notification (retries, scheduled runs). */
   pollIntervalMs?: number;
+  /** Extra graphile-worker tasks and cron items (the schedules tick). */
+  extraTasks?: TaskList;
+  extraCronItems?: CronItem[];
 }
 
 export interface RunningWorker {
   readonly workerId: string;
   readonly executor: RunExecutor;
+  /** Looks for dead workers now instead of at the next heartbeat; for tests and operators. */
+  reapNow(): ReturnType<typeof reapDeadWorkers>;
   /** Drains (see `RunExecutor.drain`) and stops fetching jobs. */
   stop(): Promise<void>;
 }
@@ -32,6 +50,8 @@ export interface RunningWorker {
 export const jobsPerTaskSlot = 2;
 
 const jobPayloadSchema = z.object({ runId: z.uuid() });
+
+export const pruneTaskName = "conveyor.retention.prune";
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
@@ -45,21 +65,43 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     abortGraceMs: options.abortGraceMs,
     logger,
   });
-  const taskList: TaskList = Object.fromEntries(
-    [...implementations.keys()].map((name) => [
-      name,
-      async (payload: unknown) => {
-        const { runId } = jobPayloadSchema.parse(payload);
-        await executor.execute(runId);
-      },
-    ]),
-  );
+  const runTask: Task = async (payload, helpers) => {
+    const { runId } = jobPayloadSchema.parse(payload);
+    await executor.execute(runId, helpers.job.task_identifier);
+  };
+  const prune: Task = async () => {
+    const pruned = await pruneSucceededRuns(options.db, new Date(Date.now() - options.succeededRetentionMs));
+    if (pruned > 0) logger.info({ pruned }, "pruned succeeded runs past retention");
+  };
+  const taskList: TaskList = {
+    ...Object.fromEntries([...implementations.keys()].map((name) => [name, runTask])),
+    [pruneTaskName]: prune,
+    ...options.extraTasks,
+  };
+
+  await registerWorker(options.db, {
+    id: workerId,
+    host: hostname(),
+    pid: process.pid,
+    concurrency: options.concurrency,
+    tasks: [...implementations.keys()],
+  });
+  // graphile-worker locks jobs under ids of its own; a dead worker's locks are found by these.
+  const lockIds = new Set<string>();
+  const events: WorkerEvents = new EventEmitter();
+  events.on("pool:create", ({ workerPool }) => lockIds.add(workerPool.id));
+  events.on("worker:create", ({ worker }) => lockIds.add(worker.workerId));
 
   const runner = await run({
     pgPool: options.pool,
     taskList,
+    parsedCronItems: parseCronItems([
+      { task: pruneTaskName, match: "17 * * * *", identifier: pruneTaskName, options: { backfillPeriod: 0 } },
+      ...(options.extraCronItems ?? []),
+    ]),
     noHandleSignals: true,
     logger: toGraphileLogger(logger),
+    events,
     preset: {
       worker: {
         // More jobs in flight than task slots: while some attempts run their task, others are
@@ -74,17 +116,35 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       },
     },
   });
+  const control = new ControlListener(options.databaseUrl, (runIds) => executor.cancel(runIds), logger);
+  await control.start();
+
+  const reapNow = async () => {
+    const reaped = await reapDeadWorkers(options.db, workerId, options.deadAfterMs);
+    if (reaped.workers.length > 0) logger.warn(reaped, "declared workers dead and released their jobs");
+    return reaped;
+  };
+  const beat = setInterval(() => {
+    heartbeat(options.db, workerId, [...lockIds])
+      .then(reapNow)
+      .catch((error: unknown) => logger.warn({ err: error }, "heartbeat failed"));
+  }, options.heartbeatMs);
+  await heartbeat(options.db, workerId, [...lockIds]);
   logger.info({ concurrency: options.concurrency, tasks: [...implementations.keys()] }, "worker started");
 
   let stopping: Promise<void> | undefined;
   return {
     workerId,
     executor,
+    reapNow,
     stop() {
       stopping ??= (async () => {
+        clearInterval(beat);
         const stopped = runner.stop();
         await executor.drain(options.shutdownGraceMs);
         await stopped;
+        await control.stop();
+        await markStopped(options.db, workerId).catch(() => {});
         logger.info("worker stopped");
       })();
       return stopping;

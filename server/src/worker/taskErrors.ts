@@ -27,3 +27,8 @@ export class WorkerLostError extends NonRetryableError {
 export class WorkerShutdownError extends Error {
   override name = "WorkerShutdownError";
 }
+
+/** The run was cancelled while this attempt ran; the attempt's result is discarded. */
+export class RunCancelledError extends Error {
+  override name = "RunCancelledError";
+}

@@ -1,0 +1,52 @@
+import { eventsChannel } from "@conveyor/shared";
+import { sql } from "drizzle-orm";
+import type { Executor } from "../../db/client.js";
+
+export interface Reaped {
+  workers: string[];
+  unlockedJobs: number;
+  requeuedRuns: number;
+}
+
+/**
+ * Declares dead every worker whose heartbeat is older than `deadAfterMs`, unlocks the
+ * graphile-worker jobs and queues it held (graphile-worker alone waits four hours), and puts its
+ * running runs back in the queue, each with a `run.requeued` event. One statement: a worker is
+ * reaped once, however many live workers look at the same moment.
+ */
+export async function reapDeadWorkers(db: Executor, selfId: string, deadAfterMs: number): Promise<Reaped> {
+  const result = await db.execute<{ workers: string[] | null; unlocked_jobs: number; requeued_runs: number }>(sql`
+    with dead as (
+      update workers set state = 'dead', stopped_at = now()
+      where state = 'running' and id <> ${selfId}
+        and last_heartbeat_at < now() - ${deadAfterMs}::int * interval '1 millisecond'
+      returning id, lock_ids
+    ), lock_ids as (
+      select jsonb_array_elements_text(lock_ids) as lock_id from dead
+    ), unlocked_jobs as (
+      update graphile_worker._private_jobs set locked_at = null, locked_by = null
+      where locked_by in (select lock_id from lock_ids)
+      returning id
+    ), unlocked_queues as (
+      -- Data-modifying CTEs always run to completion, read or not.
+      update graphile_worker._private_job_queues set locked_at = null, locked_by = null
+      where locked_by in (select lock_id from lock_ids)
+      returning id
+    ), requeued as (
+      update runs set status = 'queued', worker_id = null, updated_at = now()
+      where status = 'running' and worker_id in (select id from dead)
+      returning id, flow_id, attempts, worker_id
+    ), recorded as (
+      insert into events (run_id, flow_id, type, payload)
+      select id, flow_id, 'run.requeued', jsonb_build_object('attempt', attempts, 'reason', 'worker lost')
+      from requeued
+      returning id
+    )
+    select
+      (select array_agg(id) from dead) as workers,
+      (select count(*)::int from unlocked_jobs) as unlocked_jobs,
+      (select count(*)::int from requeued) as requeued_runs,
+      (select pg_notify(${eventsChannel}, max(id)::text) from recorded) as notified`);
+  const row = result.rows[0];
+  return { workers: row?.workers ?? [], unlockedJobs: row?.unlocked_jobs ?? 0, requeuedRuns: row?.requeued_runs ?? 0 };
+}
