@@ -29,9 +29,7 @@ export const taskDefaultsSchema = z.object({
   /** At most this many attempts of the task at once in one worker process; null: only the worker's limit. */
   concurrency: z.number().int().min(1).nullable(),
   /** At most `max` attempts started per `perMs` across the whole cluster (fixed windows), like Celery's rate_limit. */
-  rateLimit: z
-    .object({ max: z.number().int().min(1), perMs: z.number().int().min(1_000).max(86_400_000) })
-    .nullable(),
+  rateLimit: z.object({ max: z.number().int().min(1), perMs: z.number().int().min(1_000).max(86_400_000) }).nullable(),
 });
 export type TaskDefaults = z.infer<typeof taskDefaultsSchema>;
 

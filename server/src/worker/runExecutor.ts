@@ -4,11 +4,11 @@ import type { Database } from "../db/client.js";
 import type { AppLogger } from "../logger.js";
 import { settleAttempts } from "../runs/settleAttempts.js";
 import { addRunJobs } from "../runs/sql/addRunJobs.js";
-import { deferRun } from "../runs/sql/deferRun.js";
-import { takeRateSlot } from "../runs/sql/takeRateSlot.js";
 import { type ClaimedRun, type ClaimRequest, claimRuns } from "../runs/sql/claimRuns.js";
 import type { CompletedRun, Completion } from "../runs/sql/completeRuns.js";
+import { deferRun } from "../runs/sql/deferRun.js";
 import { type Activity, recordActivity } from "../runs/sql/recordActivity.js";
+import { takeRateSlot } from "../runs/sql/takeRateSlot.js";
 import { AttemptActivity } from "./attemptActivity.js";
 import { RunAttempt } from "./runAttempt.js";
 import type { TaskImplementation } from "./taskImplementation.js";
@@ -67,6 +67,11 @@ export class RunExecutor {
   /** Attempts currently executing in this process. */
   get activeCount(): number {
     return this.#inFlight.size;
+  }
+
+  /** Resolves once no attempt is executing in this process. */
+  async whenIdle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled(this.#inFlight.values());
   }
 
   /** Tells the attempts of these runs, if running here, to stop; their results will be discarded. */

@@ -5,7 +5,11 @@ import type { Executor } from "../../db/client.js";
  * Takes one start from the task's current fixed window, shared by every worker. Returns null when
  * a slot was taken, or when the next window opens if this one is full.
  */
-export async function takeRateSlot(db: Executor, task: string, limit: { max: number; perMs: number }): Promise<Date | null> {
+export async function takeRateSlot(
+  db: Executor,
+  task: string,
+  limit: { max: number; perMs: number },
+): Promise<Date | null> {
   const result = await db.execute<{ used: number | null; next_window: string }>(sql`
     with window_start as (
       select to_timestamp(floor(extract(epoch from now()) * 1000 / ${limit.perMs}::int) * ${limit.perMs}::int / 1000.0) as at

@@ -1,0 +1,215 @@
+import { TRPCClientError } from "@trpc/client";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pruneSucceededRuns } from "../server/src/runs/sql/pruneSucceededRuns.js";
+import {
+  isFinished,
+  startTestConveyor,
+  type TestConveyor,
+  waitForEvents,
+  waitForRun,
+} from "./fixtures/testConveyor.js";
+import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { exclusiveGauge } from "./fixtures/testTasks.js";
+
+let database: TestDatabase;
+let app: TestConveyor;
+
+beforeAll(async () => {
+  database = await createTestDatabase("control");
+  app = await startTestConveyor(database.url);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await database?.drop();
+});
+
+const isRunning = (run: { status: string }) => run.status === "running";
+
+async function eventTypes(runId: string): Promise<string[]> {
+  const rows = await app.conveyor.db.execute<{ type: string }>(
+    sql`select type from events where run_id = ${runId} order by id`,
+  );
+  return rows.rows.map((row) => row.type);
+}
+
+async function jobCount(runId: string): Promise<number> {
+  const rows = await app.conveyor.db.execute<{ n: number }>(
+    sql`select count(*)::int as n from graphile_worker.jobs where key = ${`run:${runId}`}`,
+  );
+  return rows.rows[0]?.n ?? 0;
+}
+
+describe("runs.cancel", () => {
+  it("cancels a scheduled run and removes its job", async () => {
+    const { id } = await app.client.runs.enqueue.mutate({
+      task: "conveyor.noop",
+      input: {},
+      options: { delayMs: 60_000 },
+    });
+    expect(await jobCount(id)).toBe(1);
+    const run = await app.client.runs.cancel.mutate({ id });
+    expect(run.status).toBe("cancelled");
+    expect(await jobCount(id)).toBe(0);
+  });
+
+  it("aborts a running task through its signal", async () => {
+    const { id } = await app.client.runs.enqueue.mutate({ task: "conveyor.sleep", input: { ms: 30_000 } });
+    await waitForRun(database.url, id, isRunning);
+    await app.client.runs.cancel.mutate({ id });
+    // The worker frees the slot once the task honours its signal; the run stays cancelled.
+    await app.conveyor.worker?.executor.whenIdle();
+    const run = await app.client.runs.get.query({ id });
+    expect(run.status).toBe("cancelled");
+    expect(run.output).toBeNull();
+    const types = await eventTypes(id);
+    expect(types).toContain("run.cancelled");
+    expect(types).not.toContain("run.succeeded");
+  });
+
+  it("discards the late result of a task that ignores its signal", async () => {
+    const { id } = await app.client.runs.enqueue.mutate({ task: "test.stubborn", input: { ms: 400 } });
+    await waitForRun(database.url, id, isRunning);
+    await app.client.runs.cancel.mutate({ id });
+    await app.conveyor.worker?.executor.whenIdle();
+    const run = await app.client.runs.get.query({ id });
+    expect(run).toMatchObject({ status: "cancelled", output: null });
+    expect(await eventTypes(id)).not.toContain("run.succeeded");
+  });
+
+  it("refuses to cancel a finished run, saying why", async () => {
+    const { id } = await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: {} });
+    await waitForRun(database.url, id, isFinished);
+    const error = await app.client.runs.cancel.mutate({ id }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TRPCClientError);
+    expect((error as TRPCClientError<never>).message).toContain("already succeeded");
+  });
+});
+
+describe("retry and rerun", () => {
+  it("retry gives a failed run one more attempt and keeps its history", async () => {
+    const { id } = await app.client.runs.enqueue.mutate({
+      task: "test.flaky",
+      input: { failures: 1 },
+      options: { maxAttempts: 1 },
+    });
+    expect((await waitForRun(database.url, id, isFinished)).status).toBe("failed");
+    await app.client.runs.retry.mutate({ id });
+    const run = await waitForRun(database.url, id, isFinished);
+    expect(run).toMatchObject({ status: "succeeded", attempts: 2, output: { succeededOnAttempt: 2 } });
+    const types = await eventTypes(id);
+    expect(types.filter((type) => type === "run.started")).toHaveLength(2);
+    expect(types).toContain("run.failed");
+  });
+
+  it("rerun makes a new linked run with re-validated input", async () => {
+    const { id } = await app.client.runs.enqueue.mutate({ task: "test.add", input: { value: 1 } });
+    await waitForRun(database.url, id, isFinished);
+    const rerun = await app.client.runs.rerun.mutate({ id, input: { value: 41 } });
+    const run = await waitForRun(database.url, rerun.id, isFinished);
+    expect(run).toMatchObject({ rerunOf: id, output: { value: 42 } });
+    const error = await app.client.runs.rerun.mutate({ id, input: { value: "x" } }).catch((caught: unknown) => caught);
+    expect((error as TRPCClientError<never>).message).toMatch(/^input\.value: /);
+  });
+});
+
+describe("enqueue options", () => {
+  it("the same idempotency key returns the existing run until it expires", async () => {
+    const options = { idempotencyKey: "invoice-42" };
+    const first = await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: { n: 1 }, options });
+    const again = await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: { n: 2 }, options });
+    expect(again.id).toBe(first.id);
+    const many = await app.client.runs.enqueueMany.mutate({
+      items: [
+        { task: "conveyor.noop", input: {}, options },
+        { task: "conveyor.noop", input: {}, options: { idempotencyKey: "invoice-43" } },
+      ],
+    });
+    expect(many.ids[0]).toBe(first.id);
+    expect(many.ids[1]).not.toBe(first.id);
+    await app.conveyor.db.execute(
+      sql`update runs set idempotency_expires_at = now() - interval '1 second' where id = ${first.id}`,
+    );
+    const afterExpiry = await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: { n: 3 }, options });
+    expect(afterExpiry.id).not.toBe(first.id);
+  });
+
+  it("higher priority (lower number) runs first among queued runs", async () => {
+    const gate = await app.client.runs.enqueueMany.mutate({
+      // Fill the worker so the next runs queue up behind it.
+      items: Array.from({ length: 8 }, () => ({ task: "conveyor.sleep", input: { ms: 300 } })),
+    });
+    const { ids } = await app.client.runs.enqueueMany.mutate({
+      items: [
+        { task: "conveyor.noop", input: { p: "low" }, options: { priority: 10 } },
+        { task: "conveyor.noop", input: { p: "high" }, options: { priority: -10 } },
+      ],
+    });
+    const [low, high] = await Promise.all(ids.map((id) => waitForRun(database.url, id, isFinished)));
+    expect(high?.startedAt?.getTime()).toBeLessThanOrEqual(low?.startedAt?.getTime() ?? 0);
+    for (const id of gate.ids) await waitForRun(database.url, id, isFinished);
+  });
+
+  it("a named queue runs one run at a time", async () => {
+    const { ids } = await app.client.runs.enqueueMany.mutate({
+      items: Array.from({ length: 4 }, (_, n) => ({
+        task: "conveyor.sleep",
+        input: { ms: 50 + n },
+        options: { queue: "serial" },
+      })),
+    });
+    const finished = await Promise.all(ids.map((id) => waitForRun(database.url, id, isFinished)));
+    const runs = finished.sort((a, b) => (a.startedAt?.getTime() ?? 0) - (b.startedAt?.getTime() ?? 0));
+    for (let n = 1; n < runs.length; n += 1) {
+      expect(runs[n]?.startedAt?.getTime()).toBeGreaterThanOrEqual(
+        runs[n - 1]?.finishedAt?.getTime() ?? Number.POSITIVE_INFINITY,
+      );
+    }
+  });
+
+  it("a task's concurrency limit holds inside a worker", async () => {
+    exclusiveGauge.peak = 0;
+    const { ids } = await app.client.runs.enqueueMany.mutate({
+      items: Array.from({ length: 5 }, () => ({ task: "test.exclusive", input: { ms: 40 } })),
+    });
+    for (const id of ids) expect((await waitForRun(database.url, id, isFinished)).status).toBe("succeeded");
+    expect(exclusiveGauge.peak).toBe(1);
+  });
+
+  it("a cluster-wide rate limit defers the runs over it to the next window", async () => {
+    const { ids } = await app.client.runs.enqueueMany.mutate({
+      items: Array.from({ length: 5 }, (_, n) => ({ task: "test.limited", input: { n } })),
+    });
+    const settled = await waitForEvents(
+      database.url,
+      async () => {
+        const runs = await Promise.all(ids.map((id) => app.client.runs.get.query({ id })));
+        const succeeded = runs.filter((run) => run.status === "succeeded");
+        const deferred = runs.filter((run) => run.status === "scheduled");
+        return succeeded.length + deferred.length === 5 ? { succeeded, deferred } : undefined;
+      },
+      () => "the rate-limited runs never settled",
+    );
+    expect(settled.succeeded).toHaveLength(2);
+    expect(settled.deferred).toHaveLength(3);
+    for (const run of settled.deferred) {
+      expect(run.runAt.getTime()).toBeGreaterThan(Date.now());
+      expect(run.attempts).toBe(0);
+    }
+  });
+});
+
+describe("retention", () => {
+  it("prunes succeeded runs and their events past the cutoff, keeping failed ones", async () => {
+    const ok = await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: {} });
+    const bad = await app.client.runs.enqueue.mutate({ task: "test.refuses", input: {} });
+    await waitForRun(database.url, ok.id, isFinished);
+    await waitForRun(database.url, bad.id, isFinished);
+    const pruned = await pruneSucceededRuns(app.conveyor.db, new Date(Date.now() + 1_000));
+    expect(pruned).toBeGreaterThan(0);
+    await expect(app.client.runs.get.query({ id: ok.id })).rejects.toThrow(/does not exist/);
+    expect(await eventTypes(ok.id)).toEqual([]);
+    expect((await app.client.runs.get.query({ id: bad.id })).status).toBe("failed");
+  });
+});
