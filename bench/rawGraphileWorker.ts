@@ -1,17 +1,11 @@
 import { performance } from "node:perf_hooks";
 import { Logger, run, runMigrations } from "graphile-worker";
 import type pg from "pg";
+import { createBenchPool } from "./benchPool.js";
 import { type LatencySummary, summarize } from "./stats.js";
 import { e2eRuns, enqueueBatchSize, latencySamples, workerSettings } from "./workerSettings.js";
 
 const silent = new Logger(() => () => {});
-
-function createPool(url: string): pg.Pool {
-  const pool = createPool(url);
-  pool.on("error", () => {});
-  pool.on("connect", (client) => client.on("error", () => {}));
-  return pool;
-}
 
 async function startRawWorker(pool: pg.Pool, onJob: (payload: { n: number }) => void) {
   return run({
@@ -35,7 +29,7 @@ async function startRawWorker(pool: pg.Pool, onJob: (payload: { n: number }) => 
 
 /** Plain graphile-worker: add no-op jobs in batches while a worker with the same settings runs them. */
 export async function rawThroughput(url: string): Promise<{ perSecond: number; seconds: number }> {
-  const pool = createPool(url);
+  const pool = createBenchPool(url);
   await runMigrations({ pgPool: pool, logger: silent });
   let done = 0;
   let finish: () => void = () => {};
@@ -65,7 +59,7 @@ export async function rawThroughput(url: string): Promise<{ perSecond: number; s
 
 /** Enqueue → handler start, one job at a time on an idle worker. */
 export async function rawLatency(url: string): Promise<LatencySummary> {
-  const pool = createPool(url);
+  const pool = createBenchPool(url);
   await runMigrations({ pgPool: pool, logger: silent });
   const startedAt = new Map<number, (at: number) => void>();
   const runner = await startRawWorker(pool, ({ n }) => startedAt.get(n)?.(performance.now()));

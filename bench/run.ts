@@ -1,9 +1,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { withBenchDatabase } from "./benchDatabase.js";
+import { conveyorChains, conveyorChords } from "./conveyorFlows.js";
 import { conveyorLatency, conveyorThroughput } from "./conveyorFullPath.js";
+import { rawChains, rawChords } from "./rawFlows.js";
 import { rawLatency, rawThroughput } from "./rawGraphileWorker.js";
-import { e2eRuns, latencySamples, workerSettings } from "./workerSettings.js";
+import { e2eRuns, flowSizes, latencySamples, workerSettings } from "./workerSettings.js";
+
+const round3 = (value: number) => Math.round(value * 1_000) / 1_000;
 
 /**
  * `npm run bench`: Conveyor's full path beside raw graphile-worker with the same worker settings,
@@ -20,6 +24,20 @@ async function main(): Promise<void> {
   console.log(`conveyor full path:  ${conveyor.perSecond.toFixed(0)} runs/s`);
   const rawLat = await withBenchDatabase("rawlat", rawLatency);
   const conveyorLat = await withBenchDatabase("lat", conveyorLatency);
+  const rawChainSeconds = await withBenchDatabase("rawchain", (url) => rawChains(url, flowSizes.chains));
+  const chainSeconds = await withBenchDatabase("chain", (url) => conveyorChains(url, flowSizes.chains));
+  console.log(
+    `${flowSizes.chains} three-step chains: conveyor ${chainSeconds.toFixed(2)} s, raw ${rawChainSeconds.toFixed(2)} s`,
+  );
+  const rawChordSeconds = await withBenchDatabase("rawchord", (url) =>
+    rawChords(url, flowSizes.chords, flowSizes.chordMembers),
+  );
+  const chordSeconds = await withBenchDatabase("chord", (url) =>
+    conveyorChords(url, flowSizes.chords, flowSizes.chordMembers),
+  );
+  console.log(
+    `${flowSizes.chords} chords of ${flowSizes.chordMembers}: conveyor ${chordSeconds.toFixed(2)} s, raw ${rawChordSeconds.toFixed(2)} s`,
+  );
 
   const results = {
     e2e: {
@@ -35,6 +53,20 @@ async function main(): Promise<void> {
       conveyor: conveyorLat,
       raw: rawLat,
     },
+    chains: {
+      chains: flowSizes.chains,
+      steps: 3,
+      conveyor_seconds: round3(chainSeconds),
+      raw_seconds: round3(rawChainSeconds),
+      ratio: round3(rawChainSeconds / chainSeconds),
+    },
+    chords: {
+      chords: flowSizes.chords,
+      members: flowSizes.chordMembers,
+      conveyor_seconds: round3(chordSeconds),
+      raw_seconds: round3(rawChordSeconds),
+      ratio: round3(rawChordSeconds / chordSeconds),
+    },
     machine: { cores: cpus().length, node: process.version, ...workerSettings },
   };
 
@@ -48,6 +80,16 @@ async function main(): Promise<void> {
     "enqueue→start p50 (ms)": { conveyor: conveyorLat.p50_ms, raw: rawLat.p50_ms },
     "enqueue→start p95 (ms)": { conveyor: conveyorLat.p95_ms, raw: rawLat.p95_ms },
     "enqueue→start p99 (ms)": { conveyor: conveyorLat.p99_ms, raw: rawLat.p99_ms },
+    [`${flowSizes.chains} 3-step chains (s)`]: {
+      conveyor: results.chains.conveyor_seconds,
+      raw: results.chains.raw_seconds,
+      ratio: results.chains.ratio,
+    },
+    [`${flowSizes.chords} chords × ${flowSizes.chordMembers} (s)`]: {
+      conveyor: results.chords.conveyor_seconds,
+      raw: results.chords.raw_seconds,
+      ratio: results.chords.ratio,
+    },
   });
   const file = new URL("./results/latest.json", import.meta.url);
   await mkdir(new URL("./results/", import.meta.url), { recursive: true });

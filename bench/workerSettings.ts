@@ -7,3 +7,5 @@ export const workerSettings = {
 export const e2eRuns = Number(process.env.BENCH_RUNS ?? 20_000);
 export const enqueueBatchSize = 1_000;
 export const latencySamples = Number(process.env.BENCH_LATENCY_SAMPLES ?? 300);
+
+export const flowSizes = { chains: 1_000, chords: 50, chordMembers: 100 } as const;
