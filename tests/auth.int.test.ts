@@ -147,7 +147,9 @@ describe("fuzzing every procedure's input", () => {
   async function tableCounts(): Promise<string> {
     const result = await app.conveyor.db.execute<{ counts: string }>(sql`
       select concat_ws(',', (select count(*) from runs), (select count(*) from events), (select count(*) from tokens),
-        (select count(*) from outbox), (select count(*) from graphile_worker.jobs)) as counts`);
+        (select count(*) from outbox), (select count(*) from schedules), (select count(*) from flows),
+        -- Only run jobs: the minute tick adds cron jobs of its own while the test runs.
+        (select count(*) from graphile_worker.jobs where key like 'run:%')) as counts`);
     return result.rows[0]?.counts ?? "";
   }
 

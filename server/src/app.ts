@@ -8,6 +8,7 @@ import { ensureDatabase, redact } from "./db/ensureDatabase.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { createHttpServer, type HttpServer } from "./http/createHttpServer.js";
 import { type AppLogger, createLogger } from "./logger.js";
+import { createScheduleTickTask, scheduleTickCronItem, scheduleTickTaskName } from "./schedules/tick.js";
 import { bundledImplementations } from "./tasks/bundled.js";
 import { TaskCatalog } from "./tasks/catalog.js";
 import type { AppServices } from "./trpc.js";
@@ -79,6 +80,8 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
         concurrency: config.WORKER_CONCURRENCY,
         localQueueSize: config.WORKER_LOCAL_QUEUE_SIZE,
         databaseUrl: config.DATABASE_URL,
+        extraTasks: { [scheduleTickTaskName]: createScheduleTickTask({ db, catalog, logger }) },
+        extraCronItems: [scheduleTickCronItem],
         heartbeatMs: config.WORKER_HEARTBEAT_MS,
         deadAfterMs: config.WORKER_DEAD_AFTER_MS,
         succeededRetentionMs: config.SUCCEEDED_RETENTION_MS,

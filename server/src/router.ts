@@ -2,6 +2,7 @@ import { authRouter, tokensRouter } from "./auth/router.js";
 import { flowsRouter } from "./flows/router.js";
 import { healthProcedure } from "./health.js";
 import { runsRouter } from "./runs/router.js";
+import { schedulesRouter } from "./schedules/router.js";
 import { tasksRouter } from "./tasks/router.js";
 import { createCallerFactory, router } from "./trpc.js";
 import { workersRouter } from "./workers/router.js";
@@ -11,6 +12,7 @@ export const appRouter = router({
   tasks: tasksRouter,
   runs: runsRouter,
   flows: flowsRouter,
+  schedules: schedulesRouter,
   workers: workersRouter,
   tokens: tokensRouter,
   auth: authRouter,

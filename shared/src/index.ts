@@ -5,6 +5,7 @@ export * from "./flowBuilder.js";
 export * from "./flows.js";
 export * from "./limits.js";
 export * from "./runs.js";
+export * from "./schedules.js";
 export * from "./task.js";
 export * from "./taskCatalog.js";
 export * from "./tasks/index.js";

@@ -75,28 +75,31 @@ type TargetShape =
 
 /** Every set of enqueue options in a target, with its path inside the target. */
 function optionsOf(target: TargetShape): { path: (string | number)[]; options: EnqueueOptions }[] {
-  const found: { path: (string | number)[]; options: EnqueueOptions }[] = [];
-  const add = (path: (string | number)[], options: EnqueueOptions | undefined) => {
-    if (options) found.push({ path: [...path, "options"], options });
-  };
+  const places: { path: (string | number)[]; options: EnqueueOptions | undefined }[] = [];
   if (target.kind === "task") {
-    add([], target.options);
-    return found;
+    places.push({ path: [], options: target.options });
+  } else {
+    const { flow } = target;
+    switch (flow.kind) {
+      case "chain":
+        for (const [index, step] of flow.steps.entries()) {
+          places.push({ path: ["flow", "steps", index], options: step.options });
+        }
+        break;
+      case "group":
+        for (const [index, member] of flow.members.entries()) {
+          places.push({ path: ["flow", "members", index], options: member.options });
+        }
+        places.push({ path: ["flow", "callback"], options: flow.callback?.options });
+        break;
+      case "dag":
+        for (const [index, node] of flow.nodes.entries()) {
+          places.push({ path: ["flow", "nodes", index], options: node.options });
+        }
+        break;
+    }
   }
-  const { flow } = target;
-  switch (flow.kind) {
-    case "chain":
-      flow.steps.forEach((step, index) => add(["flow", "steps", index], step.options));
-      break;
-    case "group":
-      flow.members.forEach((member, index) => add(["flow", "members", index], member.options));
-      add(["flow", "callback"], flow.callback?.options);
-      break;
-    case "dag":
-      flow.nodes.forEach((node, index) => add(["flow", "nodes", index], node.options));
-      break;
-  }
-  return found;
+  return places.flatMap(({ path, options }) => (options ? [{ path: [...path, "options"], options }] : []));
 }
 
 export const createScheduleInputSchema = z.strictObject({

@@ -1,5 +1,3 @@
-import { asc, eq, gt, sql } from "drizzle-orm";
-import type { z } from "zod";
 import {
   type CreateScheduleInput,
   createScheduleInputSchema,
@@ -13,7 +11,9 @@ import {
   scheduleTargetSchema,
   type UpdateScheduleInput,
   updateScheduleInputSchema,
-} from "../../../shared/src/schedules.js";
+} from "@conveyor/shared";
+import { asc, eq, gt, sql } from "drizzle-orm";
+import type { z } from "zod";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
 import { describeZodError, InputError, type InputIssue, issuesFromZod, NotFoundError } from "../errors.js";
@@ -103,14 +103,14 @@ export async function updateSchedule(
   });
 }
 
-/** Stops firing; the definition stays. Pausing a paused schedule changes nothing. */
+/** Stops firing; the definition stays. Pausing a paused schedule leaves it paused. */
 export function pauseSchedule(db: Executor, catalog: TaskCatalog, id: string, now: Date = new Date()) {
   return updateSchedule(db, catalog, { id, enabled: false }, now);
 }
 
 /**
  * Fires again from the first fire time after `now`: times missed while paused are not
- * backfilled, whatever the window. Resuming a running schedule changes nothing.
+ * backfilled, whatever the window. Resuming a running schedule keeps its next fire time.
  */
 export function resumeSchedule(db: Executor, catalog: TaskCatalog, id: string, now: Date = new Date()) {
   return updateSchedule(db, catalog, { id, enabled: true }, now);

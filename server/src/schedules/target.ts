@@ -1,5 +1,4 @@
-import type { FlowSpec } from "@conveyor/shared";
-import type { ScheduleTarget } from "../../../shared/src/schedules.js";
+import type { FlowSpec, ScheduleTarget } from "@conveyor/shared";
 import type { InputIssue } from "../errors.js";
 import { type FlowPlan, planChain, planDag, planGroup } from "../flows/planFlow.js";
 import { findTask, validateInput } from "../runs/prepareRun.js";

@@ -1,0 +1,1 @@
+CREATE INDEX "schedules_next_fire_at_idx" ON "schedules" USING btree ("next_fire_at") WHERE "schedules"."enabled";
