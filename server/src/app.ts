@@ -6,6 +6,8 @@ import type { Config } from "./config/env.js";
 import { createDatabase, createPool, type Database } from "./db/client.js";
 import { ensureDatabase, redact } from "./db/ensureDatabase.js";
 import { migrateDatabase } from "./db/migrate.js";
+import { EventHub } from "./events/eventHub.js";
+import { SubscriptionLimiter } from "./events/subscriptionLimiter.js";
 import { createHttpServer, type HttpServer } from "./http/createHttpServer.js";
 import { type AppLogger, createLogger } from "./logger.js";
 import { createScheduleTickTask, scheduleTickCronItem, scheduleTickTaskName } from "./schedules/tick.js";
@@ -61,7 +63,15 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
   const db = createDatabase(pool);
   const implementations = (options.implementations ?? bundledImplementations)(db);
   const catalog = new TaskCatalog(implementations.map((implementation) => implementation.definition));
-  const services: AppServices = { db, catalog, logger, authenticator: new TokenAuthenticator(db) };
+  const hub = options.api ? new EventHub(db, config.DATABASE_URL, logger) : null;
+  const services: AppServices = {
+    db,
+    catalog,
+    logger,
+    authenticator: new TokenAuthenticator(db),
+    hub,
+    subscriptions: new SubscriptionLimiter(),
+  };
   let firstToken: string | null = null;
   if (options.api) {
     try {
@@ -96,6 +106,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
   let url: string | null = null;
   let loginUrl: string | null = null;
   if (options.api) {
+    await hub?.start();
     http = await createHttpServer({ services, staticDir: options.staticDir ?? defaultStaticDir, logger });
     await http.listen({ port: config.PORT, host: config.HOST });
     const address = http.server.address();
@@ -116,6 +127,8 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
     http,
     close() {
       closing ??= (async () => {
+        // Subscriptions end first: an open event stream would hold the HTTP server's close.
+        await hub?.stop();
         await http?.close();
         await worker?.stop();
         await pool.end();

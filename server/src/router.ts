@@ -1,4 +1,5 @@
 import { authRouter, tokensRouter } from "./auth/router.js";
+import { eventsRouter } from "./events/router.js";
 import { flowsRouter } from "./flows/router.js";
 import { healthProcedure } from "./health.js";
 import { runsRouter } from "./runs/router.js";
@@ -14,6 +15,7 @@ export const appRouter = router({
   flows: flowsRouter,
   schedules: schedulesRouter,
   workers: workersRouter,
+  events: eventsRouter,
   tokens: tokensRouter,
   auth: authRouter,
 });

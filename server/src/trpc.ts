@@ -5,6 +5,8 @@ import { z } from "zod";
 import type { Principal, TokenAuthenticator } from "./auth/tokens.js";
 import type { Database } from "./db/client.js";
 import { formatIssue, InputError, type InputIssue, issuesFromZod, NotFoundError } from "./errors.js";
+import type { EventHub } from "./events/eventHub.js";
+import type { SubscriptionLimiter } from "./events/subscriptionLimiter.js";
 import type { AppLogger } from "./logger.js";
 import type { TaskCatalog } from "./tasks/catalog.js";
 
@@ -14,6 +16,9 @@ export interface AppServices {
   catalog: TaskCatalog;
   logger: AppLogger;
   authenticator: TokenAuthenticator;
+  /** The process's event fan-out; null where no API runs (a worker-only process). */
+  hub: EventHub | null;
+  subscriptions: SubscriptionLimiter;
 }
 
 /** What every procedure can reach: the services and who is calling. */

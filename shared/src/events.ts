@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { runStatusSchema } from "./runs.js";
 
 /** Every event a run can record, in the order a run usually meets them. */
 export const runEventTypes = [
@@ -33,3 +34,34 @@ export type RunEvent = z.infer<typeof runEventSchema>;
 
 /** The Postgres channel on which committed events are announced. */
 export const eventsChannel = "conveyor_events";
+
+/** An event as subscribers receive it: with the run's task and queue, for filtering and display. */
+export const liveEventSchema = runEventSchema.extend({
+  task: z.string().nullable(),
+  queue: z.string().nullable(),
+});
+export type LiveEvent = z.infer<typeof liveEventSchema>;
+
+/** Events after which a run does not change again (short of an explicit retry). */
+export const terminalRunEventTypes: ReadonlySet<RunEventType> = new Set([
+  "run.succeeded",
+  "run.failed",
+  "run.cancelled",
+]);
+
+/** Resume a subscription after this event (tRPC sends it back on reconnect). */
+const lastEventId = z
+  .string()
+  .regex(/^\d{1,18}$/, "must be an event id")
+  .nullish();
+
+export const watchRunInputSchema = z.strictObject({ id: z.uuid(), lastEventId });
+export const watchFlowInputSchema = z.strictObject({ id: z.uuid(), lastEventId });
+export const eventFeedInputSchema = z.strictObject({
+  task: z.string().max(128).optional(),
+  /** Only events that move runs into this status (`failed` → `run.failed`). */
+  status: runStatusSchema.optional(),
+  queue: z.string().max(128).optional(),
+  lastEventId,
+});
+export type EventFeedInput = z.infer<typeof eventFeedInputSchema>;

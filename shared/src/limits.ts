@@ -8,6 +8,8 @@ export const limits = {
   flowNodes: 10_000,
   /** Rows in one page of a listing. */
   pageSize: 200,
+  /** Live subscriptions one token may hold open on one API process. */
+  subscriptionsPerToken: 100,
   /** Bytes of one HTTP request body. */
   requestBodyBytes: 8 * 1024 * 1024,
 } as const;

@@ -4,7 +4,9 @@ import {
   flowIdInputSchema,
   groupInputSchema,
   listFlowsInputSchema,
+  watchFlowInputSchema,
 } from "@conveyor/shared";
+import { watchFlow } from "../events/watch.js";
 import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
 import { cancelFlow } from "./cancelFlow.js";
 import { enqueueChain, enqueueDag, enqueueGroup, getFlow, listFlows } from "./service.js";
@@ -25,6 +27,11 @@ export const flowsRouter = router({
   get: viewerProcedure.input(flowIdInputSchema).query(({ ctx, input }) => getFlow(ctx.db, input.id)),
 
   list: viewerProcedure.input(listFlowsInputSchema).query(({ ctx, input }) => listFlows(ctx.db, input)),
+
+  /** The flow's events: history, then live, ending when every run of it has finished. */
+  watch: viewerProcedure
+    .input(watchFlowInputSchema)
+    .subscription(({ ctx, input, signal }) => watchFlow(ctx, input, signal)),
 
   /** Cancels every run of the flow not yet finished. */
   cancel: operatorProcedure.input(flowIdInputSchema).mutation(({ ctx, input }) => cancelFlow(ctx.db, input.id)),

@@ -4,7 +4,9 @@ import {
   listRunsInputSchema,
   rerunInputSchema,
   runIdInputSchema,
+  watchRunInputSchema,
 } from "@conveyor/shared";
+import { watchRun } from "../events/watch.js";
 import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
 import { cancelRun, enqueueRuns, getRun, listRuns, rerunRun, retryRun } from "./service.js";
 
@@ -24,6 +26,11 @@ export const runsRouter = router({
   get: viewerProcedure.input(runIdInputSchema).query(({ ctx, input }) => getRun(ctx.db, input.id)),
 
   list: viewerProcedure.input(listRunsInputSchema).query(({ ctx, input }) => listRuns(ctx.db, input)),
+
+  /** The run's events: history, then live, ending with its terminal event. */
+  watch: viewerProcedure
+    .input(watchRunInputSchema)
+    .subscription(({ ctx, input, signal }) => watchRun(ctx, input, signal)),
 
   /** Queued, scheduled and waiting runs are dropped; a running attempt is told to abort and its result discarded. */
   cancel: operatorProcedure.input(runIdInputSchema).mutation(({ ctx, input }) => cancelRun(ctx.db, input.id)),

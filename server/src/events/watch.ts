@@ -1,0 +1,126 @@
+import {
+  type EventFeedInput,
+  isTerminal,
+  type LiveEvent,
+  type RunEventType,
+  type RunStatus,
+  terminalRunEventTypes,
+} from "@conveyor/shared";
+import { TRPCError, tracked } from "@trpc/server";
+import { eq, type SQL, sql } from "drizzle-orm";
+import { schema } from "../db/client.js";
+import { NotFoundError } from "../errors.js";
+import { getFlow } from "../flows/service.js";
+import { getRun } from "../runs/service.js";
+import type { Context } from "../trpc.js";
+import { streamEvents } from "./streamEvents.js";
+
+function requireHub(ctx: Context) {
+  if (!ctx.hub) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "this process serves no subscriptions" });
+  return ctx.hub;
+}
+
+/** Runs a subscription inside the caller's per-token allowance. */
+async function* limited<T>(ctx: Context, stream: AsyncGenerator<T>): AsyncGenerator<T> {
+  const release = ctx.subscriptions.acquire(ctx.principal?.tokenId ?? "anonymous");
+  try {
+    yield* stream;
+  } finally {
+    release();
+  }
+}
+
+/** The event that moves a run into each status. */
+const statusEventType: Record<RunStatus, RunEventType> = {
+  waiting: "run.waiting",
+  scheduled: "run.scheduled",
+  queued: "run.queued",
+  running: "run.started",
+  retrying: "run.retrying",
+  succeeded: "run.succeeded",
+  failed: "run.failed",
+  cancelled: "run.cancelled",
+};
+
+/**
+ * A subscription's body runs after the middleware that maps domain errors has returned, so a
+ * missing record must become NOT_FOUND here (anything else would read as a server error, which
+ * clients retry forever).
+ */
+async function mustExist(find: () => Promise<unknown>): Promise<void> {
+  try {
+    await find();
+  } catch (error) {
+    if (error instanceof NotFoundError)
+      throw new TRPCError({ code: "NOT_FOUND", message: error.message, cause: error });
+    throw error;
+  }
+}
+
+const after = (lastEventId: string | null | undefined) => (lastEventId ? Number(lastEventId) : 0);
+
+/** A run's events: its history, then live, ending with its terminal event. */
+export async function* watchRun(
+  ctx: Context,
+  input: { id: string; lastEventId?: string | null | undefined },
+  signal?: AbortSignal,
+) {
+  const hub = requireHub(ctx);
+  await mustExist(() => getRun(ctx.db, input.id));
+  const stream = streamEvents(hub, ctx.db, {
+    where: sql`e.run_id = ${input.id}`,
+    matches: (event) => event.runId === input.id,
+    after: after(input.lastEventId),
+    isLast: (event) => terminalRunEventTypes.has(event.type),
+    isFinished: async () => isTerminal((await getRun(ctx.db, input.id)).status),
+    signal,
+  });
+  for await (const event of limited(ctx, stream)) yield tracked(String(event.id), event);
+}
+
+/** A flow's events, ending once every run of it has finished. */
+export async function* watchFlow(
+  ctx: Context,
+  input: { id: string; lastEventId?: string | null | undefined },
+  signal?: AbortSignal,
+) {
+  const hub = requireHub(ctx);
+  await mustExist(() => getFlow(ctx.db, input.id));
+  const isFlowFinished = async () => {
+    const [flow] = await ctx.db
+      .select({ finishedAt: schema.flows.finishedAt })
+      .from(schema.flows)
+      .where(eq(schema.flows.id, input.id));
+    return flow?.finishedAt != null;
+  };
+  const stream = streamEvents(hub, ctx.db, {
+    where: sql`e.flow_id = ${input.id}`,
+    matches: (event) => event.flowId === input.id,
+    after: after(input.lastEventId),
+    isLast: (event) => terminalRunEventTypes.has(event.type) && isFlowFinished(),
+    isFinished: isFlowFinished,
+    signal,
+  });
+  for await (const event of limited(ctx, stream)) yield tracked(String(event.id), event);
+}
+
+/** Every event, or those of one task, queue or status: the dashboard's firehose. Never ends. */
+export async function* eventFeed(ctx: Context, input: EventFeedInput, signal?: AbortSignal) {
+  const hub = requireHub(ctx);
+  const type: RunEventType | null = input.status ? statusEventType[input.status] : null;
+  const conditions: SQL[] = [sql`true`];
+  if (input.task) conditions.push(sql`r.task = ${input.task}`);
+  if (input.queue) conditions.push(sql`r.queue = ${input.queue}`);
+  if (type) conditions.push(sql`e.type = ${type}`);
+  const matches = (event: LiveEvent) =>
+    (!input.task || event.task === input.task) &&
+    (!input.queue || event.queue === input.queue) &&
+    (!type || event.type === type);
+  const stream = streamEvents(hub, ctx.db, {
+    where: sql.join(conditions, sql` and `),
+    matches,
+    after: input.lastEventId ? Number(input.lastEventId) : hub.deliveredUpTo,
+    signal,
+  });
+  for await (const event of limited(ctx, stream)) yield tracked(String(event.id), event);
+}

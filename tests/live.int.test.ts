@@ -1,0 +1,284 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import type { LiveEvent } from "@conveyor/shared";
+import { sql } from "drizzle-orm";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type ApiClient,
+  createApiClient,
+  startTestConveyor,
+  type TestConveyor,
+  waitForRun,
+} from "./fixtures/testConveyor.js";
+import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+
+let database: TestDatabase;
+let app: TestConveyor;
+
+beforeAll(async () => {
+  database = await createTestDatabase("live");
+  app = await startTestConveyor(database.url);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await database?.drop();
+});
+
+interface Collected {
+  events: LiveEvent[];
+  ids: string[];
+  /** Resolves when the server ends the stream. */
+  completed: Promise<void>;
+  /** Resolves once at least `count` events arrived. */
+  atLeast(count: number): Promise<void>;
+  stop(): void;
+}
+
+type Subscribe = (handlers: {
+  onData: (value: { id: string; data: LiveEvent }) => void;
+  onComplete: () => void;
+  onError: (error: unknown) => void;
+}) => { unsubscribe(): void };
+
+function collect(subscribe: Subscribe): Collected {
+  const events: LiveEvent[] = [];
+  const ids: string[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  let complete = () => {};
+  let fail: (error: unknown) => void = () => {};
+  const completed = new Promise<void>((resolve, reject) => {
+    complete = resolve;
+    fail = reject;
+  });
+  const subscription = subscribe({
+    onData: ({ id, data }) => {
+      ids.push(id);
+      events.push(data);
+      for (const waiter of waiters.filter((entry) => events.length >= entry.count)) waiter.resolve();
+    },
+    onComplete: () => complete(),
+    onError: (error) => fail(error),
+  });
+  return {
+    events,
+    ids,
+    completed,
+    atLeast: (count) =>
+      events.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve })),
+    stop: () => subscription.unsubscribe(),
+  };
+}
+
+const watchRun = (client: ApiClient, id: string, lastEventId?: string) =>
+  collect((handlers) => client.runs.watch.subscribe({ id, ...(lastEventId ? { lastEventId } : {}) }, handlers));
+
+/** The newest event id now: a feed resumed from it sees everything after, however late it connects. */
+async function latestEventId(): Promise<string> {
+  const rows = await app.conveyor.db.execute<{ id: string | null }>(sql`select max(id) as id from events`);
+  return String(rows.rows[0]?.id ?? 0);
+}
+
+async function storedEventIds(runId: string): Promise<string[]> {
+  const rows = await app.conveyor.db.execute<{ id: string }>(
+    sql`select id from events where run_id = ${runId} order by id`,
+  );
+  return rows.rows.map((row) => String(row.id));
+}
+
+describe("runs.watch", () => {
+  it("streams a run's events live, in order, and completes with its terminal event", async () => {
+    const { id } = await app.client.runs.enqueue.mutate({
+      task: "report.generate",
+      input: { userId: 5, failureRate: 0 },
+    });
+    const stream = watchRun(app.clients.viewer, id);
+    await stream.completed;
+    const types = stream.events.map((event) => event.type);
+    expect(types[0]).toBe("run.queued");
+    expect(types).toContain("run.started");
+    expect(types.at(-1)).toBe("run.succeeded");
+    const progress = stream.events.filter((event) => event.type === "run.progress").at(-1);
+    expect(progress?.payload).toMatchObject({ current: 5, total: 5, message: "Step 5/5" });
+    expect(stream.ids).toEqual(await storedEventIds(id));
+    expect(stream.events[0]).toMatchObject({ runId: id, task: "report.generate" });
+  });
+
+  it("watching a finished run yields its history and terminal event, then completes", async () => {
+    const { id } = await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: { done: true } });
+    await waitForRun(database.url, id, (run) => run.status === "succeeded");
+    const stream = watchRun(app.clients.viewer, id);
+    await stream.completed;
+    expect(stream.ids).toEqual(await storedEventIds(id));
+    expect(stream.events.at(-1)?.type).toBe("run.succeeded");
+  });
+
+  it("a client that reconnects with its last event id gets exactly what it missed", async () => {
+    const { id } = await app.client.runs.enqueue.mutate({ task: "conveyor.sleep", input: { ms: 600 } });
+    const first = watchRun(app.clients.viewer, id);
+    await first.atLeast(3);
+    first.stop();
+    const seen = [...first.ids];
+    const second = watchRun(app.clients.viewer, id, seen.at(-1));
+    await second.completed;
+    const all = [...seen, ...second.ids];
+    expect(new Set(all).size).toBe(all.length);
+    expect(all).toEqual(await storedEventIds(id));
+  });
+
+  it("refuses a subscription without a token, and an unknown run", async () => {
+    const anonymous = collect((handlers) =>
+      createApiClient(app.conveyor.url ?? "").runs.watch.subscribe(
+        { id: "01900000-0000-7000-8000-000000000000" },
+        handlers,
+      ),
+    );
+    await expect(anonymous.completed).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" } });
+    const unknown = watchRun(app.clients.viewer, "01900000-0000-7000-8000-000000000000");
+    await expect(unknown.completed).rejects.toMatchObject({ data: { code: "NOT_FOUND" } });
+  });
+});
+
+describe("the event hub", () => {
+  it("survives its LISTEN connection being terminated mid-run, losing nothing", async () => {
+    const { id } = await app.client.runs.enqueue.mutate({ task: "conveyor.sleep", input: { ms: 800 } });
+    const stream = watchRun(app.clients.viewer, id);
+    await stream.atLeast(2);
+    const pid = app.conveyor.services.hub?.listenerPid;
+    expect(pid).toBeTypeOf("number");
+    await app.conveyor.db.execute(sql`select pg_terminate_backend(${pid}::int)`);
+    await stream.completed;
+    expect(stream.ids).toEqual(await storedEventIds(id));
+    expect(app.conveyor.services.hub?.listenerPid).not.toBe(pid);
+  });
+
+  it("holds back an event until every smaller id is final, so a late commit is not skipped", async () => {
+    const lastEventId = await latestEventId();
+    const feed = collect((handlers) =>
+      app.clients.viewer.events.feed.subscribe({ task: "test.add", lastEventId }, handlers),
+    );
+    const runA = await app.client.runs.enqueue.mutate({
+      task: "test.add",
+      input: { value: 1 },
+      options: { delayMs: 3_600_000 },
+    });
+    const runB = await app.client.runs.enqueue.mutate({
+      task: "test.add",
+      input: { value: 2 },
+      options: { delayMs: 3_600_000 },
+    });
+    await feed.atLeast(2);
+    // A transaction takes an event id and stays open while a later one commits.
+    const slow = new pg.Client({ connectionString: database.url });
+    await slow.connect();
+    try {
+      await slow.query("begin");
+      const early = await slow.query<{ id: string }>(
+        "insert into events (run_id, type, payload) values ($1, 'run.log', '{\"message\":\"early\"}') returning id",
+        [runA.id],
+      );
+      const late = await app.conveyor.db.execute<{ id: string }>(
+        sql`insert into events (run_id, type, payload) values (${runB.id}, 'run.log', '{"message":"late"}') returning id`,
+      );
+      await app.conveyor.db.execute(sql`select pg_notify('conveyor_events', '')`);
+      const earlyId = String(early.rows[0]?.id);
+      const lateId = String(late.rows[0]?.id);
+      expect(Number(lateId)).toBeGreaterThan(Number(earlyId));
+      // The later id is committed but must not overtake the earlier one.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(feed.ids).not.toContain(lateId);
+      await slow.query("commit");
+      await feed.atLeast(4);
+      expect(feed.ids.slice(-2)).toEqual([earlyId, lateId]);
+    } finally {
+      await slow.end();
+      feed.stop();
+    }
+  });
+});
+
+describe("events.feed and flows.watch", () => {
+  it("filters the feed by task and status", async () => {
+    const lastEventId = await latestEventId();
+    const feed = collect((handlers) =>
+      app.clients.viewer.events.feed.subscribe({ task: "test.flaky", status: "failed", lastEventId }, handlers),
+    );
+    await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: {} });
+    const { id } = await app.client.runs.enqueue.mutate({
+      task: "test.flaky",
+      input: { failures: 9 },
+      options: { maxAttempts: 1 },
+    });
+    await feed.atLeast(1);
+    feed.stop();
+    expect(feed.events).toHaveLength(1);
+    expect(feed.events[0]).toMatchObject({ runId: id, type: "run.failed", task: "test.flaky" });
+  });
+
+  it("flows.watch streams every run of a flow and completes when the flow is done", async () => {
+    const flow = await app.client.flows.group.mutate({
+      members: Array.from({ length: 5 }, (_, n) => ({ task: "test.add", input: { value: n } })),
+      callback: { task: "test.sum" },
+    });
+    const stream = collect((handlers) => app.clients.viewer.flows.watch.subscribe({ id: flow.id }, handlers));
+    await stream.completed;
+    const succeeded = stream.events.filter((event) => event.type === "run.succeeded");
+    expect(new Set(succeeded.map((event) => event.runId))).toEqual(new Set(flow.runIds));
+    const rows = await app.conveyor.db.execute<{ id: string }>(
+      sql`select id from events where flow_id = ${flow.id} order by id`,
+    );
+    expect(stream.ids).toEqual(rows.rows.map((row) => String(row.id)));
+  });
+});
+
+describe("across processes", () => {
+  it("a worker in one process, two API processes: subscribers on both get every event of a run, in order", async () => {
+    const apiB = await startTestConveyor(database.url, { worker: false });
+    const worker: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts", "--worker"], {
+      env: { ...process.env, DATABASE_URL: database.url, LOG_LEVEL: "warn", WORKER_CONCURRENCY: "2" },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    const exited = once(worker, "exit");
+    try {
+      // Only the child process may run it.
+      await app.conveyor.worker?.stop();
+      const { id } = await apiB.client.runs.enqueue.mutate({ task: "conveyor.sleep", input: { ms: 300 } });
+      const onA = watchRun(app.clients.viewer, id);
+      const onB = watchRun(apiB.clients.viewer, id);
+      await Promise.all([onA.completed, onB.completed]);
+      const stored = await storedEventIds(id);
+      expect(onA.ids).toEqual(stored);
+      expect(onB.ids).toEqual(stored);
+      expect(stored.length).toBeGreaterThanOrEqual(4);
+    } finally {
+      worker.kill("SIGTERM");
+      await exited;
+      await apiB.close();
+    }
+  });
+
+  it("restarting the API mid-run: the client resumes on the new process from its last event id", async () => {
+    const worker = await startTestConveyor(database.url, { api: false });
+    const apiC = await startTestConveyor(database.url, { worker: false });
+    try {
+      const { id } = await apiC.client.runs.enqueue.mutate({ task: "conveyor.sleep", input: { ms: 800 } });
+      const before = watchRun(apiC.clients.viewer, id);
+      await before.atLeast(3);
+      await apiC.close();
+      await before.completed.catch(() => {});
+      const apiD = await startTestConveyor(database.url, { worker: false });
+      try {
+        const after = watchRun(apiD.clients.viewer, id, before.ids.at(-1));
+        await after.completed;
+        const all = [...before.ids, ...after.ids];
+        expect(new Set(all).size).toBe(all.length);
+        expect(all).toEqual(await storedEventIds(id));
+      } finally {
+        await apiD.close();
+      }
+    } finally {
+      await worker.close();
+    }
+  });
+});
