@@ -5,7 +5,7 @@ import { TRPCError } from "@trpc/server";
 export class SubscriptionLimiter {
   readonly #open = new Map<string, number>();
 
-  constructor(private readonly perToken = limits.subscriptionsPerToken) {}
+  constructor(private readonly perToken: number = limits.subscriptionsPerToken) {}
 
   /** Takes a slot or throws TOO_MANY_REQUESTS naming the limit; returns the release function. */
   acquire(tokenId: string): () => void {
