@@ -1,6 +1,7 @@
 import { TRPCClientError } from "@trpc/client";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pruneEvents } from "../server/src/events/sql/pruneEvents.js";
 import { pruneSucceededRuns } from "../server/src/runs/sql/pruneSucceededRuns.js";
 import {
   isFinished,
@@ -211,5 +212,15 @@ describe("retention", () => {
     await expect(app.client.runs.get.query({ id: ok.id })).rejects.toThrow(/does not exist/);
     expect(await eventTypes(ok.id)).toEqual([]);
     expect((await app.client.runs.get.query({ id: bad.id })).status).toBe("failed");
+  });
+
+  it("prunes events older than the event retention, whatever their run", async () => {
+    const { id } = await app.client.runs.enqueue.mutate({ task: "test.refuses", input: {} });
+    await waitForRun(database.url, id, isFinished);
+    await app.conveyor.db.execute(sql`update events set created_at = now() - interval '40 days' where run_id = ${id}`);
+    const pruned = await pruneEvents(app.conveyor.db, new Date(Date.now() - 30 * 86_400_000));
+    expect(pruned).toBe((await eventTypes(id)).length + pruned);
+    expect(await eventTypes(id)).toEqual([]);
+    expect((await app.client.runs.get.query({ id })).status).toBe("failed");
   });
 });

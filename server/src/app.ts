@@ -95,6 +95,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
         heartbeatMs: config.WORKER_HEARTBEAT_MS,
         deadAfterMs: config.WORKER_DEAD_AFTER_MS,
         succeededRetentionMs: config.SUCCEEDED_RETENTION_MS,
+        eventRetentionMs: config.EVENT_RETENTION_MS,
         shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
         abortGraceMs: config.ABORT_GRACE_MS,
         logger,

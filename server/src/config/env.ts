@@ -33,6 +33,12 @@ const envSchema = z.object({
     .int()
     .min(60_000)
     .default(7 * 86_400_000),
+  /** Events older than this are pruned, whatever their run; 30 days by default. */
+  EVENT_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(30 * 86_400_000),
   /** After an attempt's signal aborts (timeout, shutdown), how long the task has to settle. */
   ABORT_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
 });

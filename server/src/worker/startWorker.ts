@@ -5,6 +5,7 @@ import type pg from "pg";
 import { z } from "zod";
 import type { Database } from "../db/client.js";
 import { type AppLogger, toGraphileLogger } from "../logger.js";
+import { pruneEvents } from "../events/sql/pruneEvents.js";
 import { pruneSucceededRuns } from "../runs/sql/pruneSucceededRuns.js";
 import { heartbeat, markStopped, registerWorker } from "../workers/sql/heartbeat.js";
 import { reapDeadWorkers } from "../workers/sql/reapDeadWorkers.js";
@@ -29,6 +30,8 @@ export interface WorkerOptions {
   deadAfterMs: number;
   /** Succeeded runs older than this are pruned, with their events, by an hourly job. */
   succeededRetentionMs: number;
+  /** Any event older than this is pruned by the same job. */
+  eventRetentionMs: number;
   logger: AppLogger;
   /** How often to look for jobs that became due without a notification (retries, scheduled runs). */
   pollIntervalMs?: number;
@@ -71,7 +74,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   };
   const prune: Task = async () => {
     const pruned = await pruneSucceededRuns(options.db, new Date(Date.now() - options.succeededRetentionMs));
-    if (pruned > 0) logger.info({ pruned }, "pruned succeeded runs past retention");
+    const prunedEvents = await pruneEvents(options.db, new Date(Date.now() - options.eventRetentionMs));
+    if (pruned + prunedEvents > 0) logger.info({ pruned, prunedEvents }, "pruned runs and events past retention");
   };
   const taskList: TaskList = {
     ...Object.fromEntries([...implementations.keys()].map((name) => [name, runTask])),
