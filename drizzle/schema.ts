@@ -204,3 +204,23 @@ export const taskRateWindows = pgTable(
   },
   (table) => [primaryKey({ columns: [table.task, table.windowStart] })],
 );
+
+/** The example app's hotels: the classic cached listing. */
+export const hotels = pgTable(
+  "hotels",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    city: text("city").notNull(),
+    country: text("country").notNull(),
+    stars: integer("stars").notNull(),
+    pricePerNightCents: integer("price_per_night_cents").notNull(),
+    rooms: integer("rooms").notNull(),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+  },
+  (table) => [
+    index("hotels_city_name_idx").on(table.city, table.name, table.id),
+    index("hotels_name_idx").on(table.name, table.id),
+  ],
+);

@@ -2,6 +2,8 @@ import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { prepareAccess } from "./auth/firstStart.js";
 import { TokenAuthenticator } from "./auth/tokens.js";
+import { invalidatedBy } from "./cache/namespaces.js";
+import { ReadThroughCache } from "./cache/readThroughCache.js";
 import type { Config } from "./config/env.js";
 import { createDatabase, createPool, type Database } from "./db/client.js";
 import { ensureDatabase, redact } from "./db/ensureDatabase.js";
@@ -71,6 +73,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
     authenticator: new TokenAuthenticator(db),
     hub,
     subscriptions: new SubscriptionLimiter(),
+    cache: new ReadThroughCache({ redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX, logger }),
   };
   let firstToken: string | null = null;
   if (options.api) {
@@ -90,7 +93,9 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
         concurrency: config.WORKER_CONCURRENCY,
         localQueueSize: config.WORKER_LOCAL_QUEUE_SIZE,
         databaseUrl: config.DATABASE_URL,
-        extraTasks: { [scheduleTickTaskName]: createScheduleTickTask({ db, catalog, logger }) },
+        extraTasks: {
+          [scheduleTickTaskName]: withInvalidation(createScheduleTickTask({ db, catalog, logger }), services),
+        },
         extraCronItems: [scheduleTickCronItem],
         heartbeatMs: config.WORKER_HEARTBEAT_MS,
         deadAfterMs: config.WORKER_DEAD_AFTER_MS,
@@ -132,9 +137,18 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
         await hub?.stop();
         await http?.close();
         await worker?.stop();
+        await services.cache.close();
         await pool.end();
       })();
       return closing;
     },
+  };
+}
+
+/** The minute tick moves schedules' last and next fire times and enqueues runs: their listings go stale. */
+function withInvalidation(tick: (payload: unknown) => Promise<void>, services: AppServices) {
+  return async (payload: unknown) => {
+    await tick(payload);
+    await services.cache.invalidate(...invalidatedBy.scheduleFired);
   };
 }

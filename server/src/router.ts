@@ -1,7 +1,9 @@
 import { authRouter, tokensRouter } from "./auth/router.js";
+import { cacheRouter } from "./cache/router.js";
 import { eventsRouter } from "./events/router.js";
 import { flowsRouter } from "./flows/router.js";
 import { healthProcedure } from "./health.js";
+import { hotelsRouter } from "./hotels/router.js";
 import { runsRouter } from "./runs/router.js";
 import { schedulesRouter } from "./schedules/router.js";
 import { tasksRouter } from "./tasks/router.js";
@@ -16,6 +18,8 @@ export const appRouter = router({
   schedules: schedulesRouter,
   workers: workersRouter,
   events: eventsRouter,
+  hotels: hotelsRouter,
+  cache: cacheRouter,
   tokens: tokensRouter,
   auth: authRouter,
 });

@@ -3,6 +3,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
 import type { Principal, TokenAuthenticator } from "./auth/tokens.js";
+import type { ReadThroughCache } from "./cache/readThroughCache.js";
 import type { Database } from "./db/client.js";
 import { formatIssue, InputError, type InputIssue, issuesFromZod, NotFoundError } from "./errors.js";
 import type { EventHub } from "./events/eventHub.js";
@@ -19,6 +20,7 @@ export interface AppServices {
   /** The process's event fan-out; null where no API runs (a worker-only process). */
   hub: EventHub | null;
   subscriptions: SubscriptionLimiter;
+  cache: ReadThroughCache;
 }
 
 /** What every procedure can reach: the services and who is calling. */

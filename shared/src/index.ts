@@ -3,6 +3,7 @@ export * from "./backoff.js";
 export * from "./events.js";
 export * from "./flowBuilder.js";
 export * from "./flows.js";
+export * from "./hotels.js";
 export * from "./limits.js";
 export * from "./runs.js";
 export * from "./schedules.js";

@@ -7,6 +7,13 @@ const envSchema = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" })
     .default("postgres://postgres@127.0.0.1:5432/conveyor"),
+  /** Redis for the listings' read-through cache; everything works without it, slower. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// URL" }).default("redis://127.0.0.1:6379"),
+  /** Prefix of every cache key, so deployments (and test runs) sharing a Redis never collide. */
+  CACHE_PREFIX: z
+    .string()
+    .regex(/^[\w.:-]{1,64}$/, "may hold letters, digits, '_', '.', ':' and '-' only")
+    .default("conveyor"),
   /** Port serving the UI, /trpc and /health. */
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   /** Interface to bind; loopback unless told otherwise. */

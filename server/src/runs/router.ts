@@ -6,26 +6,34 @@ import {
   runIdInputSchema,
   watchRunInputSchema,
 } from "@conveyor/shared";
+import { cachedListing, invalidateAfter } from "../cache/procedures.js";
 import { watchRun } from "../events/watch.js";
 import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
 import { cancelRun, enqueueRuns, getRun, listRuns, rerunRun, retryRun } from "./service.js";
 
 export const runsRouter = router({
-  enqueue: operatorProcedure.input(enqueueItemSchema).mutation(async ({ ctx, input }) => {
-    const [run] = await enqueueRuns(ctx.db, ctx.catalog, [input]);
-    if (!run) throw new Error("enqueue returned no run");
-    return run;
-  }),
+  enqueue: operatorProcedure.input(enqueueItemSchema).mutation(({ ctx, input }) =>
+    invalidateAfter(ctx, "enqueue", async () => {
+      const [run] = await enqueueRuns(ctx.db, ctx.catalog, [input]);
+      if (!run) throw new Error("enqueue returned no run");
+      return run;
+    }),
+  ),
 
   /** All items in one transaction: every run is enqueued, or none. */
-  enqueueMany: operatorProcedure.input(enqueueManyInputSchema).mutation(async ({ ctx, input }) => {
-    const runs = await enqueueRuns(ctx.db, ctx.catalog, input.items, ["items"]);
-    return { ids: runs.map((run) => run.id) };
-  }),
+  enqueueMany: operatorProcedure.input(enqueueManyInputSchema).mutation(({ ctx, input }) =>
+    invalidateAfter(ctx, "enqueue", async () => {
+      const runs = await enqueueRuns(ctx.db, ctx.catalog, input.items, ["items"]);
+      return { ids: runs.map((run) => run.id) };
+    }),
+  ),
 
   get: viewerProcedure.input(runIdInputSchema).query(({ ctx, input }) => getRun(ctx.db, input.id)),
 
-  list: viewerProcedure.input(listRunsInputSchema).query(({ ctx, input }) => listRuns(ctx.db, input)),
+  /** Micro-cached (≤ 1 s): run states change without the API's knowledge; enqueues invalidate at once. */
+  list: viewerProcedure
+    .input(listRunsInputSchema)
+    .query(({ ctx, input }) => cachedListing(ctx, "runs", input, () => listRuns(ctx.db, input))),
 
   /** The run's events: history, then live, ending with its terminal event. */
   watch: viewerProcedure
@@ -33,13 +41,19 @@ export const runsRouter = router({
     .subscription(({ ctx, input, signal }) => watchRun(ctx, input, signal)),
 
   /** Queued, scheduled and waiting runs are dropped; a running attempt is told to abort and its result discarded. */
-  cancel: operatorProcedure.input(runIdInputSchema).mutation(({ ctx, input }) => cancelRun(ctx.db, input.id)),
+  cancel: operatorProcedure
+    .input(runIdInputSchema)
+    .mutation(({ ctx, input }) => invalidateAfter(ctx, "runControl", () => cancelRun(ctx.db, input.id))),
 
   /** One more attempt for a failed or cancelled run. */
-  retry: operatorProcedure.input(runIdInputSchema).mutation(({ ctx, input }) => retryRun(ctx.db, input.id)),
+  retry: operatorProcedure
+    .input(runIdInputSchema)
+    .mutation(({ ctx, input }) => invalidateAfter(ctx, "runControl", () => retryRun(ctx.db, input.id))),
 
   /** A new run of the same task, linked to this one, with the given (or the same) input. */
   rerun: operatorProcedure
     .input(rerunInputSchema)
-    .mutation(({ ctx, input }) => rerunRun(ctx.db, ctx.catalog, input.id, input.input)),
+    .mutation(({ ctx, input }) =>
+      invalidateAfter(ctx, "runControl", () => rerunRun(ctx.db, ctx.catalog, input.id, input.input)),
+    ),
 });

@@ -5,6 +5,7 @@ import {
   scheduleIdInputSchema,
   updateScheduleInputSchema,
 } from "@conveyor/shared";
+import { cachedListing, invalidateAfter } from "../cache/procedures.js";
 import { adminProcedure, router, viewerProcedure } from "../trpc.js";
 import {
   createSchedule,
@@ -20,28 +21,40 @@ import {
 export const schedulesRouter = router({
   create: adminProcedure
     .input(createScheduleInputSchema)
-    .mutation(({ ctx, input }) => createSchedule(ctx.db, ctx.catalog, input)),
+    .mutation(({ ctx, input }) =>
+      invalidateAfter(ctx, "scheduleWrite", () => createSchedule(ctx.db, ctx.catalog, input)),
+    ),
 
   /** Takes effect at the next tick: a new expression or timezone is timed from now. */
   update: adminProcedure
     .input(updateScheduleInputSchema)
-    .mutation(({ ctx, input }) => updateSchedule(ctx.db, ctx.catalog, input)),
+    .mutation(({ ctx, input }) =>
+      invalidateAfter(ctx, "scheduleWrite", () => updateSchedule(ctx.db, ctx.catalog, input)),
+    ),
 
   /** Runs it already enqueued stay, with their `scheduleId`. */
-  delete: adminProcedure.input(scheduleIdInputSchema).mutation(({ ctx, input }) => deleteSchedule(ctx.db, input.id)),
+  delete: adminProcedure
+    .input(scheduleIdInputSchema)
+    .mutation(({ ctx, input }) => invalidateAfter(ctx, "scheduleWrite", () => deleteSchedule(ctx.db, input.id))),
 
   pause: adminProcedure
     .input(scheduleIdInputSchema)
-    .mutation(({ ctx, input }) => pauseSchedule(ctx.db, ctx.catalog, input.id)),
+    .mutation(({ ctx, input }) =>
+      invalidateAfter(ctx, "scheduleWrite", () => pauseSchedule(ctx.db, ctx.catalog, input.id)),
+    ),
 
   /** Fires again from the next fire time after now; times missed while paused are not enqueued. */
   resume: adminProcedure
     .input(scheduleIdInputSchema)
-    .mutation(({ ctx, input }) => resumeSchedule(ctx.db, ctx.catalog, input.id)),
+    .mutation(({ ctx, input }) =>
+      invalidateAfter(ctx, "scheduleWrite", () => resumeSchedule(ctx.db, ctx.catalog, input.id)),
+    ),
 
   get: viewerProcedure.input(scheduleIdInputSchema).query(({ ctx, input }) => getSchedule(ctx.db, input.id)),
 
-  list: viewerProcedure.input(listSchedulesInputSchema).query(({ ctx, input }) => listSchedules(ctx.db, input)),
+  list: viewerProcedure
+    .input(listSchedulesInputSchema)
+    .query(({ ctx, input }) => cachedListing(ctx, "schedules", input, () => listSchedules(ctx.db, input))),
 
   /** The expression in words and its next fire times, before anything is saved. */
   preview: viewerProcedure.input(previewScheduleInputSchema).query(({ input }) => previewSchedule(input)),

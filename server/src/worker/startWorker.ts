@@ -4,8 +4,8 @@ import { type CronItem, parseCronItems, run, type Task, type TaskList, type Work
 import type pg from "pg";
 import { z } from "zod";
 import type { Database } from "../db/client.js";
-import { type AppLogger, toGraphileLogger } from "../logger.js";
 import { pruneEvents } from "../events/sql/pruneEvents.js";
+import { type AppLogger, toGraphileLogger } from "../logger.js";
 import { pruneSucceededRuns } from "../runs/sql/pruneSucceededRuns.js";
 import { heartbeat, markStopped, registerWorker } from "../workers/sql/heartbeat.js";
 import { reapDeadWorkers } from "../workers/sql/reapDeadWorkers.js";
