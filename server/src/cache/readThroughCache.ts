@@ -74,7 +74,9 @@ export class ReadThroughCache {
   readonly #stats = new Map<CacheNamespace, NamespaceStats>(cacheNamespaces.map((name) => [name, emptyStats()]));
   readonly #maxValueBytes: number;
   #isDown = false;
+  /** Times Redis became unavailable, and times a connection became ready, since start. */
   outages = 0;
+  connections = 0;
 
   constructor(private readonly options: CacheOptions) {
     this.#maxValueBytes = options.maxValueBytes ?? 512 * 1024;
@@ -89,6 +91,7 @@ export class ReadThroughCache {
     this.#redis.defineCommand("conveyorRead", { numberOfKeys: 1, lua: readScript });
     this.#redis.on("error", (error: Error) => this.#down(error));
     this.#redis.on("ready", () => {
+      this.connections += 1;
       if (this.#isDown) options.logger.info("cache: Redis is back; caching resumed");
       this.#isDown = false;
     });
@@ -129,7 +132,13 @@ export class ReadThroughCache {
         this.#down(error);
       }
     }
-    if (generation === null) stats.bypasses += 1;
+    if (generation === null) {
+      stats.bypasses += 1;
+      // Still connecting at start is not an outage; anything else is, and is reported once.
+      if (this.#redis.status !== "connecting" && this.#redis.status !== "connect" && this.#redis.status !== "wait") {
+        this.#down(new Error(`Redis connection is ${this.#redis.status}`));
+      }
+    }
 
     const flightKey = `${namespace}:${generation ?? "bypass"}:${hash}`;
     const pending = this.#inFlight.get(flightKey);
