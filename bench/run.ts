@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { withBenchDatabase } from "./benchDatabase.js";
+import { cacheComparison } from "./cacheBench.js";
 import { conveyorChains, conveyorChords } from "./conveyorFlows.js";
 import { conveyorLatency, conveyorThroughput } from "./conveyorFullPath.js";
 import { rawChains, rawChords } from "./rawFlows.js";
@@ -39,6 +40,13 @@ async function main(): Promise<void> {
     `${flowSizes.chords} chords of ${flowSizes.chordMembers}: conveyor ${chordSeconds.toFixed(2)} s, raw ${rawChordSeconds.toFixed(2)} s`,
   );
 
+  const cache = await withBenchDatabase("cache", cacheComparison);
+  for (const [name, result] of Object.entries(cache)) {
+    console.log(
+      `${name}: cached ${result.cached.requests_per_s} req/s (p99 ${result.cached.p99_ms} ms), uncached ${result.uncached.requests_per_s} req/s (p99 ${result.uncached.p99_ms} ms)`,
+    );
+  }
+
   const results = {
     e2e: {
       runs: e2eRuns,
@@ -67,6 +75,7 @@ async function main(): Promise<void> {
       raw_seconds: round3(rawChordSeconds),
       ratio: round3(rawChordSeconds / chordSeconds),
     },
+    cache,
     machine: { cores: cpus().length, node: process.version, ...workerSettings },
   };
 
@@ -85,6 +94,12 @@ async function main(): Promise<void> {
       raw: results.chains.raw_seconds,
       ratio: results.chains.ratio,
     },
+    ...Object.fromEntries(
+      Object.entries(cache).map(([name, result]) => [
+        `${name} req/s (cached vs uncached)`,
+        { conveyor: result.cached.requests_per_s, raw: result.uncached.requests_per_s, ratio: result.ratio },
+      ]),
+    ),
     [`${flowSizes.chords} chords × ${flowSizes.chordMembers} (s)`]: {
       conveyor: results.chords.conveyor_seconds,
       raw: results.chords.raw_seconds,
