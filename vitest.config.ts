@@ -8,7 +8,12 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["shared/**/*.test.ts", "server/**/*.test.ts", "client/**/*.test.{ts,tsx}"],
+          include: [
+            "shared/**/*.test.ts",
+            "server/**/*.test.ts",
+            "client/**/*.test.{ts,tsx}",
+            "packages/client/**/*.test.ts",
+          ],
           // Type tests: a flow step that cannot take the previous output must not compile.
           typecheck: { enabled: true, include: ["shared/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
         },

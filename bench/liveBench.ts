@@ -1,0 +1,129 @@
+import { performance } from "node:perf_hooks";
+import type { LiveEvent } from "@conveyor/shared";
+import { startConveyor } from "../server/src/app.js";
+import { createToken } from "../server/src/auth/tokens.js";
+import { loadConfig } from "../server/src/config/env.js";
+import { createApiClient } from "../tests/fixtures/testConveyor.js";
+import { type LatencySummary, summarize } from "./stats.js";
+import { workerSettings } from "./workerSettings.js";
+
+const latencyRuns = Number(process.env.BENCH_LIVE_RUNS ?? 200);
+const fanOutSubscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
+const fanOutRuns = Number(process.env.BENCH_FANOUT_RUNS ?? 1_000);
+
+async function withServer<T>(url: string, work: (base: string, token: string) => Promise<T>): Promise<T> {
+  const conveyor = await startConveyor({
+    config: loadConfig({
+      DATABASE_URL: url,
+      PORT: "0",
+      LOG_LEVEL: "error",
+      WORKER_CONCURRENCY: String(workerSettings.concurrency),
+      CACHE_PREFIX: `bench-live:${process.pid}`,
+    }),
+    api: true,
+    worker: true,
+    staticDir: null,
+  });
+  try {
+    const { token } = await createToken(conveyor.db, { name: "bench", role: "operator" });
+    return await work(conveyor.url ?? "", token);
+  } finally {
+    await conveyor.close();
+  }
+}
+
+/** Enqueue over HTTP (typed client) → `run.started` and `run.succeeded` as an SSE subscriber sees them. */
+export function liveLatency(url: string): Promise<{ running: LatencySummary; succeeded: LatencySummary }> {
+  return withServer(url, async (base, token) => {
+    const client = createApiClient(base, token);
+    // Arrival times by run and event type: an event may arrive before enqueue's response does.
+    const arrivals = new Map<string, Map<LiveEvent["type"], number>>();
+    let notify = () => {};
+    const subscription = client.events.feed.subscribe(
+      { task: "conveyor.noop" },
+      {
+        onData: ({ data }) => {
+          const byType = arrivals.get(data.runId ?? "") ?? new Map<LiveEvent["type"], number>();
+          byType.set(data.type, performance.now());
+          arrivals.set(data.runId ?? "", byType);
+          notify();
+        },
+      },
+    );
+    const arrival = async (runId: string, type: LiveEvent["type"]): Promise<number> => {
+      for (;;) {
+        const at = arrivals.get(runId)?.get(type);
+        if (at !== undefined) return at;
+        await new Promise<void>((resolve) => (notify = resolve));
+      }
+    };
+    const running: number[] = [];
+    const succeeded: number[] = [];
+    try {
+      for (let n = 0; n < latencyRuns + 20; n += 1) {
+        const enqueuedAt = performance.now();
+        const { id } = await client.runs.enqueue.mutate({ task: "conveyor.noop", input: { n } });
+        const startedAt = await arrival(id, "run.started");
+        const doneAt = await arrival(id, "run.succeeded");
+        arrivals.delete(id);
+        // The first runs warm the process up; they are not measured.
+        if (n >= 20) {
+          running.push(startedAt - enqueuedAt);
+          succeeded.push(doneAt - enqueuedAt);
+        }
+      }
+    } finally {
+      subscription.unsubscribe();
+    }
+    return { running: summarize(running), succeeded: summarize(succeeded) };
+  });
+}
+
+/** Many SSE subscribers on one API process while runs execute: does every event reach every subscriber? */
+export function fanOut(url: string) {
+  return withServer(url, async (base, token) => {
+    const memoryBefore = process.memoryUsage().rss;
+    const counts = new Array<number>(fanOutSubscribers).fill(0);
+    let connected = 0;
+    let allConnected = () => {};
+    const connectedAll = new Promise<void>((resolve) => (allConnected = resolve));
+    const subscriptions = Array.from({ length: fanOutSubscribers }, (_, index) =>
+      createApiClient(base, token).events.feed.subscribe(
+        { task: "conveyor.noop" },
+        {
+          onStarted: () => {
+            connected += 1;
+            if (connected === fanOutSubscribers) allConnected();
+          },
+          onData: () => {
+            counts[index] = (counts[index] ?? 0) + 1;
+          },
+        },
+      ),
+    );
+    await connectedAll;
+    const memoryConnected = process.memoryUsage().rss;
+    const client = createApiClient(base, token);
+    const started = performance.now();
+    await client.runs.enqueueMany.mutate({
+      items: Array.from({ length: fanOutRuns }, (_, n) => ({ task: "conveyor.noop", input: { n } })),
+    });
+    // queued, started and succeeded for every run.
+    const expected = fanOutRuns * 3;
+    while (counts.some((count) => count < expected)) await new Promise((resolve) => setTimeout(resolve, 50));
+    const seconds = (performance.now() - started) / 1_000;
+    const memoryPeak = process.memoryUsage().rss;
+    for (const subscription of subscriptions) subscription.unsubscribe();
+    return {
+      subscribers: fanOutSubscribers,
+      runs: fanOutRuns,
+      events_per_subscriber: expected,
+      deliveries: expected * fanOutSubscribers,
+      every_event_delivered: counts.every((count) => count === expected),
+      seconds: Math.round(seconds * 100) / 100,
+      rss_mb_before: Math.round(memoryBefore / 1_048_576),
+      rss_mb_subscribed: Math.round(memoryConnected / 1_048_576),
+      rss_mb_after_run: Math.round(memoryPeak / 1_048_576),
+    };
+  });
+}

@@ -1,0 +1,227 @@
+import type { RunStatus } from "@conveyor/shared";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { type ConveyorClient, createClient } from "../createClient.js";
+import { waitFor } from "../waitFor.js";
+import { describeError } from "./describeError.js";
+import { exitCodes, InterruptedError, tokenHint, UsageError } from "./exitCodes.js";
+import { formatEventLine } from "./formatEvent.js";
+import { createProgressDisplay } from "./progressDisplay.js";
+import { formatRunTable } from "./runTable.js";
+
+/** Where the command line talks to the world; the real process's streams and environment, or a test's. */
+export interface CliIo {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl-C: `watch` stops waiting and `tail` stops following. */
+  signal: AbortSignal;
+}
+
+export const defaultUrl = "http://127.0.0.1:3000";
+
+interface GlobalOptions {
+  url: string;
+  token?: string;
+}
+
+/** Commander's codes for help and version output, which are not errors. */
+const helpCodes: ReadonlySet<string> = new Set(["commander.helpDisplayed", "commander.help", "commander.version"]);
+
+function parseJson(json: string, option: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch (error) {
+    throw new UsageError(`${option} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError("expected a positive whole number");
+  return number;
+}
+
+function eventId(value: string): string {
+  if (!/^\d{1,18}$/.test(value)) throw new InvalidArgumentError("expected an event id (digits)");
+  return value;
+}
+
+const json = (value: unknown) => JSON.stringify(value ?? null, null, 2);
+
+/** Runs `conveyor <args>` and resolves with its exit code; every failure is one line on stderr. */
+export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
+  let url = io.env.CONVEYOR_URL || defaultUrl;
+
+  const connect = (command: Command): ConveyorClient => {
+    const options = command.optsWithGlobals<GlobalOptions>();
+    if (!options.token) throw new UsageError(`no token: ${tokenHint}`);
+    return createClient({ url: options.url, token: options.token });
+  };
+
+  /** Follows a run until it finishes: progress on stderr, its output as JSON on stdout. */
+  const follow = async (client: ConveyorClient, runId: string, task: string) => {
+    const display = createProgressDisplay(io.stderr, task);
+    try {
+      const output = await waitFor(client, runId, { onEvent: (event) => display.show(event), signal: io.signal });
+      display.stop();
+      io.stdout.write(`${json(output)}\n`);
+    } catch (error) {
+      throw io.signal.aborted ? new InterruptedError(runId) : error;
+    } finally {
+      display.stop();
+    }
+  };
+
+  const program = new Command("conveyor")
+    .description("Enqueue, inspect and follow Conveyor runs.")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .addOption(
+      new Option("--url <url>", "the Conveyor server (env CONVEYOR_URL)").default(io.env.CONVEYOR_URL || defaultUrl),
+    )
+    .addOption(
+      new Option("--token <token>", "an API token (env CONVEYOR_TOKEN); `npm run token -- --role operator`").default(
+        io.env.CONVEYOR_TOKEN || undefined,
+        io.env.CONVEYOR_TOKEN ? "$CONVEYOR_TOKEN" : undefined,
+      ),
+    )
+    .hook("preAction", (_program, action) => {
+      url = action.optsWithGlobals<GlobalOptions>().url;
+    })
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 done (a watched run succeeded), 1 the run failed or was cancelled, 2 usage or validation error, 3 server unreachable or failing.",
+    );
+
+  program
+    .command("run")
+    .description("enqueue a run of a task and print its id (with --watch: follow it and print its output)")
+    .argument("<task>", "the task's name, e.g. report.generate")
+    .option("-i, --input <json>", "the task's input as JSON", "{}")
+    .option("-w, --watch", "follow the run with a progress bar until it finishes")
+    .action(async (task: string, options: { input: string; watch?: boolean }, command: Command) => {
+      const input = parseJson(options.input, "--input");
+      const client = connect(command);
+      const run = await client.runs.enqueue.mutate({ task, input });
+      if (!options.watch) {
+        io.stdout.write(`${run.id}\n`);
+        return;
+      }
+      io.stderr.write(`enqueued ${task} run ${run.id}\n`);
+      await follow(client, run.id, task);
+    });
+
+  program
+    .command("get")
+    .description("print a run as JSON: status, progress, input, output, error, attempts…")
+    .argument("<id>", "the run's id")
+    .action(async (id: string, _options: object, command: Command) => {
+      const run = await connect(command).runs.get.query({ id });
+      io.stdout.write(`${json(run)}\n`);
+    });
+
+  program
+    .command("ls")
+    .description("list runs, newest first")
+    .option("--status <status>", "only runs in this status (queued, running, succeeded, failed, …)")
+    .option("--task <task>", "only runs of this task")
+    .option("--limit <n>", "at most this many runs (up to 200)", positiveInteger, 20)
+    .action(async (options: { status?: string; task?: string; limit: number }, command: Command) => {
+      const page = await connect(command).runs.list.query({
+        // The server checks the status and names the allowed ones if it is not one of them.
+        ...(options.status ? { status: options.status as RunStatus } : {}),
+        ...(options.task ? { task: options.task } : {}),
+        limit: options.limit,
+      });
+      io.stdout.write(`${formatRunTable(page.items)}\n`);
+    });
+
+  program
+    .command("cancel")
+    .description("cancel an unfinished run (a running attempt is told to abort)")
+    .argument("<id>", "the run's id")
+    .action(async (id: string, _options: object, command: Command) => {
+      const run = await connect(command).runs.cancel.mutate({ id });
+      io.stdout.write(`run ${run.id} ${run.status}\n`);
+    });
+
+  program
+    .command("retry")
+    .description("give a failed or cancelled run one more attempt")
+    .argument("<id>", "the run's id")
+    .option("-w, --watch", "follow the run until it finishes")
+    .action(async (id: string, options: { watch?: boolean }, command: Command) => {
+      const client = connect(command);
+      const run = await client.runs.retry.mutate({ id });
+      io.stdout.write(`run ${run.id} ${run.status}\n`);
+      if (options.watch) await follow(client, run.id, run.task);
+    });
+
+  program
+    .command("watch")
+    .description("follow a run with a progress bar until it finishes, then print its output")
+    .argument("<id>", "the run's id")
+    .action(async (id: string, _options: object, command: Command) => {
+      const client = connect(command);
+      const run = await client.runs.get.query({ id });
+      await follow(client, run.id, run.task);
+    });
+
+  program
+    .command("tail")
+    .description("print live events, one line each, until Ctrl-C")
+    .option("--task <task>", "only events of this task's runs")
+    .option("--status <status>", "only events that move runs into this status (failed → run.failed)")
+    .option("--queue <queue>", "only events of runs in this queue")
+    .option("--after <eventId>", "start after this event id (default: from now)", eventId)
+    .action(async (options: { task?: string; status?: string; queue?: string; after?: string }, command: Command) => {
+      const client = connect(command);
+      await new Promise<void>((resolve, reject) => {
+        let isFollowing = false;
+        const subscription = client.events.feed.subscribe(
+          {
+            ...(options.task ? { task: options.task } : {}),
+            ...(options.status ? { status: options.status as RunStatus } : {}),
+            ...(options.queue ? { queue: options.queue } : {}),
+            ...(options.after ? { lastEventId: options.after } : {}),
+          },
+          {
+            onStarted: () => {
+              if (!isFollowing) io.stderr.write("following events; Ctrl-C to stop\n");
+              isFollowing = true;
+            },
+            onConnectionStateChange: (state) => {
+              if (state.state === "connecting" && state.error) {
+                io.stderr.write(`connection lost (${state.error.message}); reconnecting\n`);
+              }
+            },
+            onData: ({ data }) => io.stdout.write(`${formatEventLine(data)}\n`),
+            onError: reject,
+            onComplete: resolve,
+          },
+        );
+        io.signal.addEventListener(
+          "abort",
+          () => {
+            subscription.unsubscribe();
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    });
+
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return exitCodes.ok;
+  } catch (error) {
+    // Commander has already printed its own message (unknown option, missing argument…).
+    if (error instanceof CommanderError) return helpCodes.has(error.code) ? exitCodes.ok : exitCodes.usage;
+    const report = describeError(error, url);
+    io.stderr.write(`conveyor: ${report.message}\n`);
+    return report.exitCode;
+  }
+}

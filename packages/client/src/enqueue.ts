@@ -1,0 +1,20 @@
+import type { AppRouter } from "@conveyor/server";
+import type { EnqueueOptions, TaskDefinition, TaskInput } from "@conveyor/shared";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { ConveyorClient } from "./createClient.js";
+
+/** What `runs.enqueue` answers: the run's id and its first status (`queued`, or `scheduled` when delayed). */
+export type EnqueuedRun = inferRouterOutputs<AppRouter>["runs"]["enqueue"];
+
+/**
+ * Enqueues a run of `task`, its input typed by the task's definition (the server validates it
+ * again with the same schema and refuses it with BAD_REQUEST naming the field).
+ */
+export function enqueue<T extends TaskDefinition>(
+  client: ConveyorClient,
+  task: T,
+  input: NoInfer<TaskInput<T>>,
+  options?: EnqueueOptions,
+): Promise<EnqueuedRun> {
+  return client.runs.enqueue.mutate({ task: task.name, input, ...(options ? { options } : {}) });
+}

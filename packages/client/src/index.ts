@@ -1,0 +1,4 @@
+export { type ClientOptions, type ConveyorClient, createClient } from "./createClient.js";
+export { type EnqueuedRun, enqueue } from "./enqueue.js";
+export { RunCancelledError, RunFailedError, TaskMismatchError, WaitTimeoutError } from "./errors.js";
+export { type WaitForOptions, waitFor } from "./waitFor.js";
