@@ -9,6 +9,8 @@ export default defineConfig({
   plugins: [react()],
   server: {
     proxy: {
+      // Subscriptions too: their server-sent event streams pass through unbuffered (no compression
+      // here), and closing the page closes the upstream stream, which frees the API's slot.
       "/trpc": apiOrigin,
       "/health": apiOrigin,
       "/auth": apiOrigin,

@@ -1,6 +1,6 @@
 import type { AppRouter } from "@conveyor/server";
 import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
-import { httpBatchLink, TRPCClientError } from "@trpc/client";
+import { httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
 import { createTRPCReact, getQueryKey } from "@trpc/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import superjson from "superjson";
@@ -10,10 +10,20 @@ export const trpc = createTRPCReact<AppRouter>();
 
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
-/** The API is served on the UI's own origin (the dev server proxies it). */
+/**
+ * The API is served on the UI's own origin (the dev server proxies it). Subscriptions are
+ * server-sent event streams, authenticated by the same session cookie; on a dropped connection
+ * the browser reconnects and the link resumes after the last event it received.
+ */
 export function createApiClient() {
   return trpc.createClient({
-    links: [httpBatchLink({ url: "/trpc", transformer: superjson })],
+    links: [
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({ url: "/trpc", transformer: superjson }),
+        false: httpBatchLink({ url: "/trpc", transformer: superjson }),
+      }),
+    ],
   });
 }
 
@@ -24,7 +34,8 @@ export function apiErrorCode(error: unknown): string | undefined {
   return data?.code;
 }
 
-function isCallerMistake(error: unknown): boolean {
+/** Whether asking again cannot help: the request itself was wrong or not allowed. */
+export function isCallerMistake(error: unknown): boolean {
   const code = apiErrorCode(error);
   return code === "BAD_REQUEST" || code === "NOT_FOUND" || code === "UNAUTHORIZED" || code === "FORBIDDEN";
 }

@@ -1,11 +1,29 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "vite";
+import type { TestProject } from "vitest/node";
 
-/** Builds the web UI once before the browser tests, so they exercise what `npm start` serves. */
-export default async function buildClient(): Promise<void> {
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Where this run's build of the web UI is. */
+    staticDir: string;
+  }
+}
+
+/**
+ * Builds the web UI once before the browser tests, so they exercise what `npm start` serves. Each
+ * run builds into a folder of its own: two runs at once never overwrite each other's bundle.
+ */
+export default async function buildClient(project: TestProject): Promise<() => Promise<void>> {
+  const outDir = await mkdtemp(join(tmpdir(), "conveyor-ui-"));
   await build({
     root: fileURLToPath(new URL("../../client", import.meta.url)),
     configFile: fileURLToPath(new URL("../../client/vite.config.ts", import.meta.url)),
     logLevel: "warn",
+    build: { outDir, emptyOutDir: true },
   });
+  project.provide("staticDir", outDir);
+  return () => rm(outDir, { recursive: true, force: true });
 }

@@ -1,11 +1,10 @@
-import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { launchBrowser, saveScreenshot } from "../fixtures/browser.js";
 import { startTestConveyor, type TestConveyor } from "../fixtures/testConveyor.js";
 import { createTestDatabase, type TestDatabase } from "../fixtures/testDatabase.js";
 
-const staticDir = fileURLToPath(new URL("../../client/dist", import.meta.url));
+const staticDir = inject("staticDir");
 
 let database: TestDatabase;
 let app: TestConveyor;

@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { Link, useLocation } from "wouter";
 import { useSignOut } from "../session";
 import { trpc } from "../trpc";
+import { LiveStatus } from "./LiveStatus";
 import { ErrorBanner } from "./Notice";
 import { RequireRole } from "./RequireRole";
 import { useSession } from "./SessionGate";
@@ -77,7 +78,10 @@ export function Layout({ children }: { children: ReactNode }) {
               })}
             </ul>
           </nav>
-          <SessionStatus />
+          <div className="header-end">
+            <LiveStatus />
+            <SessionStatus />
+          </div>
         </div>
       </header>
       <main className="main">

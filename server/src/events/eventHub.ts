@@ -1,4 +1,5 @@
 import { eventsChannel, type LiveEvent } from "@conveyor/shared";
+import { TRPCError } from "@trpc/server";
 import pg from "pg";
 import type { Executor } from "../db/client.js";
 import type { AppLogger } from "../logger.js";
@@ -181,7 +182,13 @@ export class EventHub {
     this.#isStopped = true;
     if (this.#sweep) clearInterval(this.#sweep);
     if (this.#gapTimer) clearTimeout(this.#gapTimer);
-    for (const subscriber of this.#subscribers) subscriber.channel.close();
+    // Cut, not completed: clients must reconnect (to another process, or this one restarted)
+    // with their last event id, not conclude the stream is over.
+    const shuttingDown = new TRPCError({
+      code: "SERVICE_UNAVAILABLE",
+      message: "the API process is shutting down; reconnect",
+    });
+    for (const subscriber of this.#subscribers) subscriber.channel.close(shuttingDown);
     this.#subscribers.clear();
     const listener = this.#listener;
     this.#listener = null;

@@ -59,6 +59,13 @@ async function mustExist(find: () => Promise<unknown>): Promise<void> {
 
 const after = (lastEventId: string | null | undefined) => (lastEventId ? Number(lastEventId) : 0);
 
+async function hasLaterEvents(ctx: Context, runId: string, eventId: number): Promise<boolean> {
+  const result = await ctx.db.execute<{ later: boolean }>(
+    sql`select exists (select 1 from events where run_id = ${runId} and id > ${eventId}) as later`,
+  );
+  return result.rows[0]?.later ?? false;
+}
+
 /** A run's events: its history, then live, ending with its terminal event. */
 export async function* watchRun(
   ctx: Context,
@@ -71,7 +78,8 @@ export async function* watchRun(
     where: sql`e.run_id = ${input.id}`,
     matches: (event) => event.runId === input.id,
     after: after(input.lastEventId),
-    isLast: (event) => terminalRunEventTypes.has(event.type),
+    // A failure followed by a retry is not the end: only a terminal event with nothing after it is.
+    isLast: async (event) => terminalRunEventTypes.has(event.type) && !(await hasLaterEvents(ctx, input.id, event.id)),
     isFinished: async () => isTerminal((await getRun(ctx.db, input.id)).status),
     signal,
   });

@@ -7,11 +7,10 @@ import { formatProgress, ProgressBar } from "../../components/ProgressBar";
 import { StatusBadge } from "../../components/StatusBadge";
 import { Timestamp } from "../../components/Timestamp";
 import { apiErrorCode, type RouterOutputs, trpc } from "../../trpc";
+import { RunTimeline } from "./RunTimeline";
+import { useRunEvents } from "./useRunEvents";
 
 type Run = RouterOutputs["runs"]["get"];
-
-/** How often an unfinished run is polled, until live subscriptions replace polling. */
-const pollMs = 500;
 
 function Detail({ term, children }: { term: string; children: ReactNode }) {
   return (
@@ -124,19 +123,10 @@ function RunDetails({ run }: { run: Run }) {
   );
 }
 
-/** One run, polled until it reaches a terminal status. */
+/** One run, kept current by its event stream rather than by polling. */
 export function RunView({ id }: { id: string }) {
-  const run = trpc.runs.get.useQuery(
-    { id },
-    {
-      refetchInterval: (query) => {
-        const status = query.state.data?.status;
-        if (status && isTerminal(status)) return false;
-        const code = apiErrorCode(query.state.error);
-        return code === "NOT_FOUND" || code === "BAD_REQUEST" ? false : pollMs;
-      },
-    },
-  );
+  const run = trpc.runs.get.useQuery({ id });
+  const timeline = useRunEvents(id, run.data?.status);
   const code = apiErrorCode(run.error);
   const isMissing = code === "NOT_FOUND" || code === "BAD_REQUEST";
   return (
@@ -147,7 +137,12 @@ export function RunView({ id }: { id: string }) {
       {run.isPending && <Placeholder>Loading run…</Placeholder>}
       {isMissing && <Placeholder>There is no run with this id.</Placeholder>}
       {run.isError && !isMissing && <ErrorBanner title="Could not load the run." error={run.error} />}
-      {run.data && <RunDetails run={run.data} />}
+      {run.data && (
+        <>
+          <RunDetails run={run.data} />
+          <RunTimeline timeline={timeline} />
+        </>
+      )}
     </div>
   );
 }
