@@ -1,4 +1,5 @@
 import {
+  acceptedImageFormats,
   flowKinds,
   flowStatuses,
   type RunError,
@@ -95,7 +96,10 @@ export const events = pgTable(
   ],
 );
 
-/** Emails written by `email.send`; the idempotency key makes a retried send a no-op. */
+/**
+ * Emails written by `email.send`, before anything is sent: the idempotency key makes a retried
+ * send find its row, and `sent_at` tells whether SMTP already accepted it.
+ */
 export const outbox = pgTable("outbox", {
   id: uuid("id").primaryKey().defaultRandom(),
   idempotencyKey: text("idempotency_key").notNull().unique(),
@@ -103,6 +107,10 @@ export const outbox = pgTable("outbox", {
   to: text("to").notNull(),
   subject: text("subject").notNull(),
   body: text("body").notNull(),
+  /** The Message-ID header, derived from the idempotency key, so a receiver can drop a resend. */
+  messageId: text("message_id"),
+  /** When the SMTP server accepted it; null while unsent, and always null without SMTP_URL. */
+  sentAt: timestamptz("sent_at"),
   createdAt: timestamptz("created_at").notNull().defaultNow(),
 });
 
@@ -223,4 +231,99 @@ export const hotels = pgTable(
     index("hotels_city_name_idx").on(table.city, table.name, table.id),
     index("hotels_name_idx").on(table.name, table.id),
   ],
+);
+
+/**
+ * The example app's users. Integer ids, because `report.generate` and the nightly schedule name
+ * users by number. Email is unique whatever its case: `Ada@x.org` and `ada@x.org` are one inbox.
+ */
+export const users = pgTable(
+  "users",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    username: text("username").notNull(),
+    email: text("email").notNull(),
+    /** The `email.send` run enqueued with the insert, in the same transaction. */
+    welcomeEmailRunId: uuid("welcome_email_run_id"),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex("users_username_key").on(sql`lower(${table.username})`),
+    uniqueIndex("users_email_key").on(sql`lower(${table.email})`),
+  ],
+);
+
+/** Written by `audit.record`; one entry per run, so a retried run never writes a second. */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    runId: uuid("run_id").notNull().unique(),
+    /** What happened, as `domain.verb`: `user.registered`, `user.deleted`. */
+    action: text("action").notNull(),
+    /** The token name that asked for it. */
+    actor: text("actor").notNull(),
+    subjectType: text("subject_type").notNull(),
+    subjectId: text("subject_id").notNull(),
+    details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
+    /** When the action happened (in the request), not when the task got to record it. */
+    occurredAt: timestamptz("occurred_at").notNull(),
+    recordedAt: timestamptz("recorded_at").notNull().defaultNow(),
+  },
+  (table) => [index("audit_log_subject_idx").on(table.subjectType, table.subjectId, table.id)],
+);
+
+/** Uploaded originals; the files live under STORAGE_DIR, this row says what and where. */
+export const images = pgTable(
+  "images",
+  {
+    id: uuid("id").primaryKey(),
+    /** The name the uploader's file had; shown, never used as a path. */
+    filename: text("filename").notNull(),
+    format: text("format", { enum: acceptedImageFormats }).notNull(),
+    width: integer("width").notNull(),
+    height: integer("height").notNull(),
+    bytes: integer("bytes").notNull(),
+    /** The `image.resize` run enqueued with the insert. */
+    resizeRunId: uuid("resize_run_id"),
+    uploadedBy: text("uploaded_by").notNull(),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+  },
+  (table) => [check("images_format_check", sql`${table.format} in (${inList(acceptedImageFormats)})`)],
+);
+
+/** Thumbnails written by `image.resize`; kept here because runs (and their outputs) are pruned. */
+export const imageThumbnails = pgTable(
+  "image_thumbnails",
+  {
+    imageId: uuid("image_id")
+      .notNull()
+      .references(() => images.id, { onDelete: "cascade" }),
+    /** The longest side asked for, in pixels. */
+    size: integer("size").notNull(),
+    width: integer("width").notNull(),
+    height: integer("height").notNull(),
+    bytes: integer("bytes").notNull(),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.imageId, table.size] })],
+);
+
+/**
+ * Reports built by `report.generate`, one per user and version: a repeated or retried run finds
+ * the row and returns it instead of building the report again. No foreign key to `users`, so
+ * reports can be asked for any user number, as the task always allowed.
+ */
+export const reports = pgTable(
+  "reports",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer("user_id").notNull(),
+    version: integer("version").notNull(),
+    /** The run that built it; later runs for the same user and version return this report. */
+    runId: uuid("run_id").notNull(),
+    reportUrl: text("report_url").notNull(),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex("reports_user_id_version_key").on(table.userId, table.version)],
 );

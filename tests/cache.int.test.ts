@@ -131,7 +131,8 @@ describe("the read-through cache", () => {
     const { cache, warnings, close } = freshCache({ redisUrl: "redis://127.0.0.1:1" });
     await vi.waitFor(() => expect(cache.outages).toBe(1), { timeout: 5_000 });
     let loads = 0;
-    for (let n = 0; n < 20; n += 1) expect(await cache.readThrough("hotels", { n }, 60_000, async () => ++loads)).toBe(n + 1);
+    for (let n = 0; n < 20; n += 1)
+      expect(await cache.readThrough("hotels", { n }, 60_000, async () => ++loads)).toBe(n + 1);
     await cache.invalidate("hotels");
     expect(cache.stats().hotels.bypasses).toBe(20);
     expect(warnings.filter((message) => message.includes("Redis unavailable"))).toHaveLength(1);
@@ -227,10 +228,24 @@ describe("cached listings over HTTP", () => {
 
   it("hotel writes need an operator and refuse bad input naming the field", async () => {
     await expect(
-      app.clients.viewer.hotels.create.mutate({ name: "x", city: "y", country: "zz", stars: 3, pricePerNightCents: 1, rooms: 1 }),
+      app.clients.viewer.hotels.create.mutate({
+        name: "x",
+        city: "y",
+        country: "zz",
+        stars: 3,
+        pricePerNightCents: 1,
+        rooms: 1,
+      }),
     ).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
     await expect(
-      app.client.hotels.create.mutate({ name: "x", city: "y", country: "zz", stars: 9, pricePerNightCents: 1, rooms: 1 }),
+      app.client.hotels.create.mutate({
+        name: "x",
+        city: "y",
+        country: "zz",
+        stars: 9,
+        pricePerNightCents: 1,
+        rooms: 1,
+      }),
     ).rejects.toThrow(/^stars: /);
   });
 });

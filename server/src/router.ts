@@ -4,10 +4,14 @@ import { eventsRouter } from "./events/router.js";
 import { flowsRouter } from "./flows/router.js";
 import { healthProcedure } from "./health.js";
 import { hotelsRouter } from "./hotels/router.js";
+import { imagesRouter } from "./images/router.js";
+import { reportsRouter } from "./reports/router.js";
 import { runsRouter } from "./runs/router.js";
 import { schedulesRouter } from "./schedules/router.js";
+import { statsRouter } from "./stats/router.js";
 import { tasksRouter } from "./tasks/router.js";
 import { createCallerFactory, router } from "./trpc.js";
+import { usersRouter } from "./users/router.js";
 import { workersRouter } from "./workers/router.js";
 
 export const appRouter = router({
@@ -19,7 +23,11 @@ export const appRouter = router({
   workers: workersRouter,
   events: eventsRouter,
   hotels: hotelsRouter,
+  users: usersRouter,
+  images: imagesRouter,
+  reports: reportsRouter,
   cache: cacheRouter,
+  stats: statsRouter,
   tokens: tokensRouter,
   auth: authRouter,
 });

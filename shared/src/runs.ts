@@ -136,6 +136,10 @@ export const enqueueManyInputSchema = z.strictObject({
 
 export const runIdInputSchema = z.strictObject({ id: z.uuid() });
 
+export const runIdsInputSchema = z.strictObject({
+  ids: z.array(z.uuid()).min(1).max(limits.pageSize, `at most ${limits.pageSize} runs at once (limit pageSize)`),
+});
+
 export const rerunInputSchema = z.strictObject({
   id: z.uuid(),
   /** The new run's input, validated against the task; omitted: the old run's input. */
@@ -145,6 +149,13 @@ export const rerunInputSchema = z.strictObject({
 export const listRunsInputSchema = z.strictObject({
   status: runStatusSchema.optional(),
   task: taskNameSchema.optional(),
+  queue: z.string().min(1).max(128).optional(),
+  /** Runs created at or after this instant. */
+  createdAfter: z.date().optional(),
+  /** Runs created before this instant. */
+  createdBefore: z.date().optional(),
+  /** A run id, or an idempotency key. */
+  search: z.string().trim().min(1).max(200).optional(),
   /** The id of the last run of the previous page. */
   cursor: z.uuid().optional(),
   limit: z

@@ -48,6 +48,10 @@ const envSchema = z.object({
     .default(30 * 86_400_000),
   /** After an attempt's signal aborts (timeout, shutdown), how long the task has to settle. */
   ABORT_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+  /** SMTP server `email.send` delivers through (smtp:// or smtps://, credentials in the URL); unset: the outbox only. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
+  /** Where uploaded images and their thumbnails are kept, relative to the repository root; API and workers must share it. */
+  STORAGE_DIR: z.string().min(1).default("./data/images"),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -38,7 +38,15 @@ export async function* streamEvents(hub: EventHub, db: Executor, options: Stream
       }
       if (page.length < backlogPage) break;
     }
-    if (await options.isFinished?.()) return;
+    if (await options.isFinished?.()) {
+      // Finished since the backlog was bounded: its last events are committed, read them directly.
+      for (const event of await readEvents(db, { after: cursor, where: options.where, limit: backlogPage })) {
+        yield event;
+        cursor = event.id;
+        if (await options.isLast?.(event)) return;
+      }
+      return;
+    }
     for await (const event of subscription.channel.drain(options.signal)) {
       if (event.id <= cursor) continue;
       yield event;

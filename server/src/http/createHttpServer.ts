@@ -7,6 +7,8 @@ import { sql } from "drizzle-orm";
 import Fastify, { type FastifyReply } from "fastify";
 import { z } from "zod";
 import { tokenFromRequest } from "../auth/credentials.js";
+import { imageRoutes } from "../images/httpRoutes.js";
+import { ImageStorage } from "../images/storage.js";
 import type { AppLogger } from "../logger.js";
 import { type AppRouter, appRouter } from "../router.js";
 import type { AppServices, Context } from "../trpc.js";
@@ -110,6 +112,8 @@ export async function createHttpServer(options: HttpServerOptions) {
     reply.clearCookie(sessionCookieName, { path: "/" });
     return reply.code(204).send();
   });
+
+  await app.register(imageRoutes, { services, storage: ImageStorage.fromEnvironment() });
 
   if (options.staticDir && existsSync(options.staticDir)) {
     // wildcard: files are looked up per request, so a rebuilt UI is served without a restart.

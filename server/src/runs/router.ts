@@ -4,12 +4,22 @@ import {
   listRunsInputSchema,
   rerunInputSchema,
   runIdInputSchema,
+  runIdsInputSchema,
   watchRunInputSchema,
 } from "@conveyor/shared";
 import { cachedListing, invalidateAfter } from "../cache/procedures.js";
 import { watchRun } from "../events/watch.js";
 import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
-import { cancelRun, enqueueRuns, getRun, listRuns, rerunRun, retryRun } from "./service.js";
+import {
+  cancelManyRuns,
+  cancelRun,
+  enqueueRuns,
+  getRun,
+  listRuns,
+  rerunRun,
+  retryManyRuns,
+  retryRun,
+} from "./service.js";
 
 export const runsRouter = router({
   enqueue: operatorProcedure.input(enqueueItemSchema).mutation(({ ctx, input }) =>
@@ -44,6 +54,20 @@ export const runsRouter = router({
   cancel: operatorProcedure
     .input(runIdInputSchema)
     .mutation(({ ctx, input }) => invalidateAfter(ctx, "runControl", () => cancelRun(ctx.db, input.id))),
+
+  /** Bulk cancel, for the dashboard's selected rows; finished runs are skipped. */
+  cancelMany: operatorProcedure
+    .input(runIdsInputSchema)
+    .mutation(({ ctx, input }) =>
+      invalidateAfter(ctx, "runControl", async () => ({ cancelled: await cancelManyRuns(ctx.db, input.ids) })),
+    ),
+
+  /** Bulk retry of failed or cancelled runs; others are skipped. */
+  retryMany: operatorProcedure
+    .input(runIdsInputSchema)
+    .mutation(({ ctx, input }) =>
+      invalidateAfter(ctx, "runControl", async () => ({ retried: await retryManyRuns(ctx.db, input.ids) })),
+    ),
 
   /** One more attempt for a failed or cancelled run. */
   retry: operatorProcedure

@@ -6,7 +6,8 @@ import {
   type RunStatus,
   type RunSummary,
 } from "@conveyor/shared";
-import { and, desc, eq, getTableColumns, inArray, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, inArray, lt, or, type SQL } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
 import { InputError, type InputIssue, NotFoundError } from "../errors.js";
@@ -113,10 +114,18 @@ export async function listRunSummaries(
 
 /** Newest first, keyset-paginated on the time-ordered id, so deep pages cost the same as the first. */
 export async function listRuns(db: Executor, query: ListRunsInput): Promise<RunPage> {
-  const { status, task, cursor, limit } = listRunsInputSchema.parse(query);
+  const { status, task, queue, createdAfter, createdBefore, search, cursor, limit } = listRunsInputSchema.parse(query);
   const conditions: SQL[] = [];
   if (status) conditions.push(eq(schema.runs.status, status));
   if (task) conditions.push(eq(schema.runs.task, task));
+  if (queue) conditions.push(eq(schema.runs.queue, queue));
+  if (createdAfter) conditions.push(gte(schema.runs.createdAt, createdAfter));
+  if (createdBefore) conditions.push(lt(schema.runs.createdAt, createdBefore));
+  if (search) {
+    const byKey = eq(schema.runs.idempotencyKey, search);
+    const found = isUuid(search) ? or(eq(schema.runs.id, search), byKey) : byKey;
+    if (found) conditions.push(found);
+  }
   if (cursor) conditions.push(lt(schema.runs.id, cursor));
   const rows = await listRunSummaries(db, and(...conditions), desc(schema.runs.id), limit + 1);
   const page = rows.slice(0, limit);
@@ -124,6 +133,25 @@ export async function listRuns(db: Executor, query: ListRunsInput): Promise<RunP
     items: page,
     nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
   };
+}
+
+const isUuid = (value: string) => z.uuid().safeParse(value).success;
+
+/** Cancels many runs at once; finished ones are skipped. Returns the ids cancelled. */
+export async function cancelManyRuns(db: Executor, ids: readonly string[]): Promise<string[]> {
+  return (await cancelRuns(db, ids, "cancelled by request")).map((row) => row.id);
+}
+
+/** Retries every failed or cancelled run among `ids` that is not part of a flow; returns those retried. */
+export async function retryManyRuns(db: Executor, ids: readonly string[]): Promise<string[]> {
+  const retried: string[] = [];
+  for (const id of ids) {
+    const run = await getRun(db, id).catch(() => null);
+    if (!run || run.flowId || (run.status !== "failed" && run.status !== "cancelled")) continue;
+    await retryRun(db, id);
+    retried.push(id);
+  }
+  return retried;
 }
 
 /** Cancels an unfinished run; cancelling a cancelled run again is a no-op, a finished one is refused. */

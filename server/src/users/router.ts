@@ -1,0 +1,25 @@
+import { listUsersInputSchema, registerUserInputSchema, userIdInputSchema } from "@conveyor/shared";
+import { cachedListing, invalidateAfter } from "../cache/procedures.js";
+import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
+import { deleteUser, listUsers, registerUser } from "./service.js";
+
+export const usersRouter = router({
+  /** Read through the cache; registering or deleting a user invalidates it. */
+  list: viewerProcedure
+    .input(listUsersInputSchema)
+    .query(({ ctx, input }) => cachedListing(ctx, "users", input, () => listUsers(ctx.db, input))),
+
+  /** Inserts the user and enqueues the welcome email and the audit entry, all in one transaction. */
+  register: operatorProcedure
+    .input(registerUserInputSchema)
+    .mutation(({ ctx, input }) =>
+      invalidateAfter(ctx, "userWrite", () => registerUser(ctx.db, ctx.catalog, input, ctx.principal.name)),
+    ),
+
+  /** Deletes the user and enqueues the audit entry in the same transaction. */
+  delete: operatorProcedure
+    .input(userIdInputSchema)
+    .mutation(({ ctx, input }) =>
+      invalidateAfter(ctx, "userWrite", () => deleteUser(ctx.db, ctx.catalog, input.id, ctx.principal.name)),
+    ),
+});
