@@ -36,7 +36,11 @@ function freshCache(options: { redisUrl?: string; maxValueBytes?: number } = {})
     logger,
     ...(options.maxValueBytes ? { maxValueBytes: options.maxValueBytes } : {}),
   });
-  return { cache, prefix, warnings, close: async () => (await cache.close(), await dropCacheKeys(prefix)) };
+  const close = async () => {
+    await cache.close();
+    await dropCacheKeys(prefix);
+  };
+  return { cache, prefix, warnings, close };
 }
 
 async function ready(cache: ReadThroughCache, connections = 1): Promise<void> {
