@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { withBenchDatabase } from "./benchDatabase.js";
 import { cacheComparison } from "./cacheBench.js";
+import { fanOut, liveLatency } from "./liveBench.js";
 import { conveyorChains, conveyorChords } from "./conveyorFlows.js";
 import { conveyorLatency, conveyorThroughput } from "./conveyorFullPath.js";
 import { rawChains, rawChords } from "./rawFlows.js";
@@ -40,6 +41,14 @@ async function main(): Promise<void> {
     `${flowSizes.chords} chords of ${flowSizes.chordMembers}: conveyor ${chordSeconds.toFixed(2)} s, raw ${rawChordSeconds.toFixed(2)} s`,
   );
 
+  const live = await withBenchDatabase("live", liveLatency);
+  console.log(
+    `SSE latency p50: running ${live.running.p50_ms} ms, succeeded ${live.succeeded.p50_ms} ms (raw enqueue→start ${rawLat.p50_ms} ms)`,
+  );
+  const fan = await withBenchDatabase("fanout", fanOut);
+  console.log(
+    `${fan.subscribers} SSE subscribers × ${fan.events_per_subscriber} events: all delivered ${fan.every_event_delivered} in ${fan.seconds} s, RSS ${fan.rss_mb_before} → ${fan.rss_mb_subscribed} → ${fan.rss_mb_after_run} MB`,
+  );
   const cache = await withBenchDatabase("cache", cacheComparison);
   for (const [name, result] of Object.entries(cache)) {
     console.log(
@@ -75,6 +84,8 @@ async function main(): Promise<void> {
       raw_seconds: round3(rawChordSeconds),
       ratio: round3(rawChordSeconds / chordSeconds),
     },
+    live: { ...live, raw_enqueue_to_start: rawLat },
+    fan_out: fan,
     cache,
     machine: { cores: cpus().length, node: process.version, ...workerSettings },
   };
@@ -89,6 +100,8 @@ async function main(): Promise<void> {
     "enqueue→start p50 (ms)": { conveyor: conveyorLat.p50_ms, raw: rawLat.p50_ms },
     "enqueue→start p95 (ms)": { conveyor: conveyorLat.p95_ms, raw: rawLat.p95_ms },
     "enqueue→start p99 (ms)": { conveyor: conveyorLat.p99_ms, raw: rawLat.p99_ms },
+    "SSE running p50/p99 (ms)": { conveyor: `${live.running.p50_ms} / ${live.running.p99_ms}`, raw: rawLat.p50_ms },
+    "SSE succeeded p50/p99 (ms)": { conveyor: `${live.succeeded.p50_ms} / ${live.succeeded.p99_ms}` },
     [`${flowSizes.chains} 3-step chains (s)`]: {
       conveyor: results.chains.conveyor_seconds,
       raw: results.chains.raw_seconds,
