@@ -1,13 +1,14 @@
 import { performance } from "node:perf_hooks";
-import { eventsChannel } from "@conveyor/shared";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
-import pg from "pg";
 import superjson from "superjson";
 import { startConveyor } from "../server/src/app.js";
 import { createToken } from "../server/src/auth/tokens.js";
 import { loadConfig } from "../server/src/config/env.js";
 import type { AppRouter } from "../server/src/router.js";
+import { waitForCount } from "./waitForCount.js";
 import { workerSettings } from "./workerSettings.js";
+
+const flowsSucceeded = "select count(*)::int as n from flows where status = 'succeeded'";
 
 async function withFullPath<T>(
   url: string,
@@ -39,36 +40,10 @@ async function withFullPath<T>(
   }
 }
 
-/** Resolves when `count` flows have succeeded, re-counting when events are announced. */
-async function waitForFlows(url: string, count: number): Promise<void> {
-  const listener = new pg.Client({ connectionString: url });
-  await listener.connect();
-  let counting = false;
-  let done = () => {};
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  const recount = async () => {
-    if (counting) return;
-    counting = true;
-    const { rows } = await listener.query<{ n: number }>(
-      "select count(*)::int as n from flows where status = 'succeeded'",
-    );
-    if ((rows[0]?.n ?? 0) >= count) done();
-    setTimeout(() => {
-      counting = false;
-    }, 20);
-  };
-  const ticker = setInterval(() => void recount(), 100);
-  listener.on("notification", () => void recount());
-  await listener.query(`listen ${eventsChannel}`);
-  await finished;
-  clearInterval(ticker);
-  await listener.end();
-}
-
 /** `flows.chain` over HTTP, three `conveyor.noop` steps each, until every chain succeeded. */
 export function conveyorChains(url: string, chains: number): Promise<number> {
   return withFullPath(url, async (client) => {
-    const allDone = waitForFlows(url, chains);
+    const allDone = waitForCount(url, flowsSucceeded, chains);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: chains }, (_, n) =>
@@ -85,7 +60,7 @@ export function conveyorChains(url: string, chains: number): Promise<number> {
 /** `flows.group` with a callback over HTTP, until every chord succeeded. */
 export function conveyorChords(url: string, chords: number, members: number): Promise<number> {
   return withFullPath(url, async (client) => {
-    const allDone = waitForFlows(url, chords);
+    const allDone = waitForCount(url, flowsSucceeded, chords);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: chords }, (_, c) =>

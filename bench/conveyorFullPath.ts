@@ -1,7 +1,6 @@
 import { performance } from "node:perf_hooks";
-import { defineTask, eventsChannel } from "@conveyor/shared";
+import { defineTask } from "@conveyor/shared";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
-import pg from "pg";
 import superjson from "superjson";
 import { z } from "zod";
 import { startConveyor } from "../server/src/app.js";
@@ -11,6 +10,7 @@ import type { AppRouter } from "../server/src/router.js";
 import { bundledImplementations } from "../server/src/tasks/bundled.js";
 import { implementTask } from "../server/src/worker/taskImplementation.js";
 import { type LatencySummary, summarize } from "./stats.js";
+import { waitForCount } from "./waitForCount.js";
 import { e2eRuns, enqueueBatchSize, latencySamples, workerSettings } from "./workerSettings.js";
 
 /** Notes when its handler starts, so latency is measured to the moment the task's code runs. */
@@ -56,38 +56,10 @@ async function startFullPath(url: string, onMark: (n: number) => void) {
   return { conveyor, client };
 }
 
-/** Resolves once `count` runs have succeeded, re-counting when events are announced (at most every 20 ms). */
-async function waitForSucceeded(url: string, count: number): Promise<void> {
-  const listener = new pg.Client({ connectionString: url });
-  await listener.connect();
-  let counting = false;
-  let done: () => void = () => {};
-  const finished = new Promise<void>((resolve) => {
-    done = resolve;
-  });
-  const recount = async () => {
-    if (counting) return;
-    counting = true;
-    const { rows } = await listener.query<{ n: number }>(
-      "select count(*)::int as n from runs where status = 'succeeded'",
-    );
-    if ((rows[0]?.n ?? 0) >= count) done();
-    setTimeout(() => {
-      counting = false;
-    }, 20);
-  };
-  const ticker = setInterval(() => void recount(), 100);
-  listener.on("notification", () => void recount());
-  await listener.query(`listen ${eventsChannel}`);
-  await finished;
-  clearInterval(ticker);
-  await listener.end();
-}
-
 /** `runs.enqueueMany` over HTTP in batches while the worker runs them: enqueue to last success. */
 export async function conveyorThroughput(url: string): Promise<{ perSecond: number; seconds: number }> {
   const { conveyor, client } = await startFullPath(url, () => {});
-  const allSucceeded = waitForSucceeded(url, e2eRuns);
+  const allSucceeded = waitForCount(url, "select count(*)::int as n from runs where status = 'succeeded'", e2eRuns);
   const started = performance.now();
   for (let from = 0; from < e2eRuns; from += enqueueBatchSize) {
     const size = Math.min(enqueueBatchSize, e2eRuns - from);

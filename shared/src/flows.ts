@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { limits } from "./limits.js";
+import { pageDirectionSchema, pageLimitSchema } from "./pagination.js";
 import { enqueueOptionsSchema } from "./runs.js";
 import { taskNameSchema } from "./task.js";
 
@@ -87,12 +88,6 @@ export const flowIdInputSchema = z.strictObject({ id: z.uuid() });
 export const listFlowsInputSchema = z.strictObject({
   status: flowStatusSchema.optional(),
   cursor: z.uuid().optional(),
-  limit: z
-    .number()
-    .int()
-    .min(1)
-    .max(limits.pageSize, `at most ${limits.pageSize} rows per page (limit pageSize)`)
-    .default(50),
-  /** Sent by tRPC's infinite queries; listings only page forward. */
-  direction: z.enum(["forward", "backward"]).optional(),
+  limit: pageLimitSchema,
+  direction: pageDirectionSchema,
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { limits } from "./limits.js";
+import { pageDirectionSchema, pageLimitSchema } from "./pagination.js";
 
 export const hotelInputSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -26,12 +26,8 @@ export const listHotelsInputSchema = z.strictObject({
   city: z.string().trim().min(1).max(100).optional(),
   /** The id of the last hotel of the previous page (hotels are listed by name, then id). */
   cursor: z.uuid().optional(),
-  limit: z
-    .number()
-    .int()
-    .min(1)
-    .max(limits.pageSize, `at most ${limits.pageSize} rows per page (limit pageSize)`)
-    .default(50),
-  direction: z.enum(["forward", "backward"]).optional(),
+  limit: pageLimitSchema,
+
+  direction: pageDirectionSchema,
 });
 export type ListHotelsInput = z.input<typeof listHotelsInputSchema>;

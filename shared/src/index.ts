@@ -6,6 +6,7 @@ export * from "./flows.js";
 export * from "./hotels.js";
 export * from "./images.js";
 export * from "./limits.js";
+export * from "./pagination.js";
 export * from "./reports.js";
 export * from "./runs.js";
 export * from "./schedules.js";

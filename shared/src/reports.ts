@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { limits } from "./limits.js";
+import { pageLimitSchema } from "./pagination.js";
 
 /** A report built by `report.generate`: one per user and version. */
 export const reportSchema = z.object({
@@ -17,11 +17,6 @@ export const listReportsInputSchema = z.strictObject({
   userId: z.number().int().positive().optional(),
   /** The id of the last report of the previous page (reports are listed newest first). */
   cursor: z.number().int().positive().optional(),
-  limit: z
-    .number()
-    .int()
-    .min(1)
-    .max(limits.pageSize, `at most ${limits.pageSize} rows per page (limit pageSize)`)
-    .default(50),
+  limit: pageLimitSchema,
 });
 export type ListReportsInput = z.input<typeof listReportsInputSchema>;

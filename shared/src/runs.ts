@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { limits } from "./limits.js";
+import { pageDirectionSchema, pageLimitSchema } from "./pagination.js";
 import { taskNameSchema } from "./task.js";
 
 export const runStatuses = [
@@ -158,13 +159,7 @@ export const listRunsInputSchema = z.strictObject({
   search: z.string().trim().min(1).max(200).optional(),
   /** The id of the last run of the previous page. */
   cursor: z.uuid().optional(),
-  limit: z
-    .number()
-    .int()
-    .min(1)
-    .max(limits.pageSize, `at most ${limits.pageSize} rows per page (limit pageSize)`)
-    .default(50),
-  /** Sent by tRPC's infinite queries; listings only page forward, so it is accepted and ignored. */
-  direction: z.enum(["forward", "backward"]).optional(),
+  limit: pageLimitSchema,
+  direction: pageDirectionSchema,
 });
 export type ListRunsInput = z.input<typeof listRunsInputSchema>;

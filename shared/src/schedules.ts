@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { flowSpecSchema } from "./flows.js";
-import { limits } from "./limits.js";
+import { pageDirectionSchema, pageLimitSchema } from "./pagination.js";
 import { type EnqueueOptions, enqueueOptionsSchema } from "./runs.js";
 import { taskNameSchema } from "./task.js";
 
@@ -136,14 +136,8 @@ export const scheduleIdInputSchema = z.strictObject({ id: z.uuid() });
 export const listSchedulesInputSchema = z.strictObject({
   /** The name of the last schedule of the previous page: listings are ordered by name. */
   cursor: scheduleNameSchema.optional(),
-  limit: z
-    .number()
-    .int()
-    .min(1)
-    .max(limits.pageSize, `at most ${limits.pageSize} rows per page (limit pageSize)`)
-    .default(50),
-  /** Sent by tRPC's infinite queries; listings only page forward, so it is accepted and ignored. */
-  direction: z.enum(["forward", "backward"]).optional(),
+  limit: pageLimitSchema,
+  direction: pageDirectionSchema,
 });
 export type ListSchedulesInput = z.input<typeof listSchedulesInputSchema>;
 

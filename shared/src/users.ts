@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { limits } from "./limits.js";
+import { pageLimitSchema } from "./pagination.js";
 
 export const usernameSchema = z
   .string()
@@ -31,12 +31,7 @@ export const userIdInputSchema = z.strictObject({ id: z.number().int().positive(
 export const listUsersInputSchema = z.strictObject({
   /** The id of the last user of the previous page (users are listed newest first). */
   cursor: z.number().int().positive().optional(),
-  limit: z
-    .number()
-    .int()
-    .min(1)
-    .max(limits.pageSize, `at most ${limits.pageSize} rows per page (limit pageSize)`)
-    .default(50),
+  limit: pageLimitSchema,
 });
 export type ListUsersInput = z.input<typeof listUsersInputSchema>;
 
