@@ -55,7 +55,10 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   await ensureDatabase(config.DATABASE_URL);
   // graphile-worker wants a connection per job slot it runs, plus a few for the API and batches.
-  const pool = createPool(config.DATABASE_URL, Math.max(10, config.WORKER_CONCURRENCY * jobsPerTaskSlot + 4));
+  const pool = createPool(
+    config.DATABASE_URL,
+    options.worker ? Math.max(10, config.WORKER_CONCURRENCY * jobsPerTaskSlot + 4) : 10,
+  );
   try {
     await migrateDatabase(pool, logger);
   } catch (error) {
