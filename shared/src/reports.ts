@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { pageLimitSchema } from "./pagination.js";
+import { pageDirectionSchema, pageLimitSchema } from "./pagination.js";
 
 /** A report built by `report.generate`: one per user and version. */
 export const reportSchema = z.object({
@@ -18,5 +18,6 @@ export const listReportsInputSchema = z.strictObject({
   /** The id of the last report of the previous page (reports are listed newest first). */
   cursor: z.number().int().positive().optional(),
   limit: pageLimitSchema,
+  direction: pageDirectionSchema,
 });
 export type ListReportsInput = z.input<typeof listReportsInputSchema>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { pageLimitSchema } from "./pagination.js";
+import { pageDirectionSchema, pageLimitSchema } from "./pagination.js";
 
 export const usernameSchema = z
   .string()
@@ -32,6 +32,7 @@ export const listUsersInputSchema = z.strictObject({
   /** The id of the last user of the previous page (users are listed newest first). */
   cursor: z.number().int().positive().optional(),
   limit: pageLimitSchema,
+  direction: pageDirectionSchema,
 });
 export type ListUsersInput = z.input<typeof listUsersInputSchema>;
 
