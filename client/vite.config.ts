@@ -15,6 +15,7 @@ export default defineConfig({
       "/health": apiOrigin,
       "/auth": apiOrigin,
       "/login": apiOrigin,
+      "/images": apiOrigin,
     },
   },
   build: {

@@ -24,6 +24,11 @@ const navItems: NavItem[] = [
     atLeast: "operator",
   },
   { href: "/runs", label: "Runs", isActive: (path) => path.startsWith("/runs") },
+  { href: "/flows", label: "Flows", isActive: (path) => path.startsWith("/flows") },
+  { href: "/schedules", label: "Schedules", isActive: (path) => path.startsWith("/schedules") },
+  { href: "/workers", label: "Workers", isActive: (path) => path.startsWith("/workers") },
+  { href: "/overview", label: "Overview", isActive: (path) => path.startsWith("/overview") },
+  { href: "/examples/users", label: "Examples", isActive: (path) => path.startsWith("/examples") },
 ];
 
 /** Polls `health`, so a stopped API or database shows on every view, not only where a query failed. */

@@ -5,6 +5,7 @@ import { useSession } from "../../components/SessionGate";
 import { type RouterOutputs, trpc } from "../../trpc";
 import { TaskForm } from "./TaskForm";
 import { TaskList } from "./TaskList";
+import "./enqueue.css";
 
 type TaskInfo = RouterOutputs["tasks"]["list"][number];
 
@@ -56,7 +57,7 @@ function ChosenTask({ tasks, taskName }: { tasks: TaskInfo[]; taskName: string |
 }
 
 /** In place of the view for a caller who may read runs but not enqueue them. */
-function EnqueueNotAllowed() {
+export function EnqueueNotAllowed() {
   const session = useSession();
   const role = session.data?.role ?? "current";
   return (
@@ -70,12 +71,27 @@ function EnqueueNotAllowed() {
   );
 }
 
+/** Switches between enqueueing one run and building a flow. */
+export function EnqueueTabs({ current }: { current: "run" | "flow" }) {
+  return (
+    <nav aria-label="What to enqueue" className="enqueue-tabs">
+      <Link href="/" aria-current={current === "run" ? "page" : undefined}>
+        Single run
+      </Link>
+      <Link href="/enqueue-flow" aria-current={current === "flow" ? "page" : undefined}>
+        Chain or group
+      </Link>
+    </nav>
+  );
+}
+
 function TaskChooser({ taskName }: { taskName: string | null }) {
   // The task list changes only when the API is redeployed.
   const tasks = trpc.tasks.list.useQuery(undefined, { staleTime: 60_000 });
   return (
     <div className="enqueue">
       <h1>Enqueue a run</h1>
+      <EnqueueTabs current="run" />
       {tasks.isPending && <Placeholder>Loading tasks…</Placeholder>}
       {tasks.isError && <ErrorBanner title="Could not load the tasks." error={tasks.error} />}
       {tasks.data?.length === 0 && <Placeholder>This API has no tasks.</Placeholder>}

@@ -6,6 +6,8 @@ interface FieldsProps {
   nodes: FormNode[];
   register: UseFormRegister<FormValues>;
   errors: FieldErrors<FormValues>;
+  /** Makes element ids unique when a page holds several forms (a flow's steps); `field` by default. */
+  idPrefix?: string;
 }
 
 /** The path a browser test names a field by: `userId`, `address.city`, or `input` for the whole input. */
@@ -16,16 +18,18 @@ function dataFieldOf(path: string[]): string {
 function FieldControl({
   field,
   register,
+  id,
   describedBy,
   isInvalid,
 }: {
   field: FormField;
   register: UseFormRegister<FormValues>;
+  id: string;
   describedBy: string;
   isInvalid: boolean;
 }) {
   const common = {
-    id: `field-${field.name}`,
+    id,
     "aria-describedby": describedBy,
     "aria-invalid": isInvalid || undefined,
     "aria-required": field.isRequired || undefined,
@@ -66,12 +70,13 @@ function FieldControl({
   }
 }
 
-function Field({ field, register, errors }: { field: FormField } & Omit<FieldsProps, "nodes">) {
+function Field({ field, register, errors, idPrefix = "field" }: { field: FormField } & Omit<FieldsProps, "nodes">) {
   const message = errors[field.name]?.message;
-  const hintId = `field-${field.name}-hint`;
-  const errorId = `field-${field.name}-error`;
+  const id = `${idPrefix}-${field.name}`;
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
   const label = (
-    <label htmlFor={`field-${field.name}`} className="field-label">
+    <label htmlFor={id} className="field-label">
       {field.label}
     </label>
   );
@@ -79,6 +84,7 @@ function Field({ field, register, errors }: { field: FormField } & Omit<FieldsPr
     <FieldControl
       field={field}
       register={register}
+      id={id}
       describedBy={message ? `${hintId} ${errorId}` : hintId}
       isInvalid={message !== undefined}
     />
@@ -109,14 +115,14 @@ function Field({ field, register, errors }: { field: FormField } & Omit<FieldsPr
 }
 
 /** The inputs of a task's form, nested objects as fieldsets. */
-export function FormFields({ nodes, register, errors }: FieldsProps) {
+export function FormFields({ nodes, register, errors, idPrefix }: FieldsProps) {
   return nodes.map((node) =>
     node.node === "field" ? (
-      <Field key={node.name} field={node} register={register} errors={errors} />
+      <Field key={node.name} field={node} register={register} errors={errors} idPrefix={idPrefix} />
     ) : (
       <fieldset key={node.path.join(".")} className="field-group" data-field={dataFieldOf(node.path)}>
         <legend>{node.label}</legend>
-        <FormFields nodes={node.children} register={register} errors={errors} />
+        <FormFields nodes={node.children} register={register} errors={errors} idPrefix={idPrefix} />
       </fieldset>
     ),
   );

@@ -1,58 +1,42 @@
-import { bundledTasks, type TaskDefinition } from "@conveyor/shared";
-import { useMemo } from "react";
-import { useForm } from "react-hook-form";
+import { useId } from "react";
 import { useLocation } from "wouter";
 import { ErrorBanner } from "../../components/Notice";
-import { type RouterOutputs, trpc } from "../../trpc";
+import { trpc } from "../../trpc";
+import { optionFieldNames } from "./enqueueOptions";
 import { FormFields } from "./FormFields";
-import { fieldsOf, formFromSchema, initialValuesOf } from "./schemaFields";
-import { errorsByField, type FormValues, formErrorName, type TaskFormOutput, taskInputResolver } from "./taskInput";
+import { OptionsFields } from "./OptionsFields";
+import { formErrorName } from "./taskInput";
+import { type TaskInfo, useTaskInputForm } from "./useTaskInputForm";
 
-type TaskInfo = RouterOutputs["tasks"]["list"][number];
-
-const definitions: ReadonlyMap<string, TaskDefinition> = new Map(
-  bundledTasks.map((definition): [string, TaskDefinition] => [definition.name, definition]),
-);
-
-/** A form for one task's input; a valid submit enqueues a run and opens it. */
+/** A form for one task's input and enqueue options; a valid submit enqueues a run and opens it. */
 export function TaskForm({ task }: { task: TaskInfo }) {
-  const nodes = useMemo(() => formFromSchema(task.inputSchema), [task.inputSchema]);
-  const fields = useMemo(() => fieldsOf(nodes), [nodes]);
-  const resolver = useMemo(() => taskInputResolver(fields, definitions.get(task.name)), [fields, task.name]);
-  const { register, handleSubmit, setError, formState } = useForm<FormValues, unknown, TaskFormOutput>({
-    defaultValues: initialValuesOf(nodes),
-    resolver,
-  });
+  const { nodes, form, showIssues } = useTaskInputForm(task, { withOptions: true });
+  const { register, handleSubmit, formState, watch } = form;
+  const idPrefix = useId();
   const [, navigate] = useLocation();
 
   const enqueue = trpc.runs.enqueue.useMutation({
+    // With an idempotency key that is still live, this is the run that holds it.
     onSuccess: (run) => navigate(`/runs/${run.id}`),
-    onError: (error) => {
-      // The API reports input issues under "input"; anything else (task, options) is the form's.
-      const issues = error.data?.issues ?? [];
-      const inputIssues = issues
-        .filter((issue) => issue.path[0] === "input")
-        .map((issue) => ({ path: issue.path.slice(1), message: issue.message }));
-      for (const [name, message] of Object.entries(errorsByField(fields, inputIssues)))
-        setError(name, { type: "server", message });
-      const otherIssue = issues.find((issue) => issue.path[0] !== "input");
-      if (otherIssue) {
-        const where = otherIssue.path.join(".");
-        setError(formErrorName, {
-          type: "server",
-          message: where ? `${where}: ${otherIssue.message}` : otherIssue.message,
-        });
-      }
-    },
+    onError: (error) => showIssues(error.data?.issues ?? []),
   });
 
-  const onSubmit = handleSubmit(({ input }) => enqueue.mutate({ task: task.name, input }));
+  const onSubmit = handleSubmit(({ input, options }) =>
+    enqueue.mutate({ task: task.name, input, ...(options && { options }) }),
+  );
   const formError = formState.errors[formErrorName]?.message;
   const isInputRejected = (enqueue.error?.data?.issues?.length ?? 0) > 0;
 
   return (
     <form className="task-form" onSubmit={onSubmit} noValidate aria-label={`Input of ${task.name}`}>
-      <FormFields nodes={nodes} register={register} errors={formState.errors} />
+      <FormFields nodes={nodes} register={register} errors={formState.errors} idPrefix={`${idPrefix}-input`} />
+      <OptionsFields
+        register={register}
+        errors={formState.errors}
+        start={String(watch(optionFieldNames.start))}
+        idPrefix={`${idPrefix}-option`}
+        defaults={task.defaults}
+      />
       {formError && (
         <div className="banner banner-error" role="alert" data-field={formErrorName}>
           {formError}

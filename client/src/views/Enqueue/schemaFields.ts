@@ -196,3 +196,43 @@ export function fieldsOf(nodes: FormNode[]): FormField[] {
 export function initialValuesOf(nodes: FormNode[]): Record<string, string | number | boolean> {
   return Object.fromEntries(fieldsOf(nodes).map((field) => [field.name, field.initialValue]));
 }
+
+function valueAtPath(input: unknown, path: string[]): unknown {
+  let node = input;
+  for (const key of path) {
+    if (typeof node !== "object" || node === null || Array.isArray(node)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+/** A field's form value for a value the task input holds; `undefined` when the form cannot show it. */
+function formValueOf(field: FormField, value: unknown): string | number | boolean | undefined {
+  if (value === undefined) return undefined;
+  switch (field.kind) {
+    case "number":
+    case "integer":
+      return typeof value === "number" ? value : undefined;
+    case "boolean":
+      return value === true;
+    case "json":
+      return JSON.stringify(value, null, 2);
+    default:
+      return typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+        ? String(value)
+        : undefined;
+  }
+}
+
+/**
+ * The form's values for an existing input (a run being re-run): each field shows what the input
+ * holds at its path, or its initial value where the input holds nothing it can show.
+ */
+export function valuesFromInput(nodes: FormNode[], input: unknown): Record<string, string | number | boolean> {
+  return Object.fromEntries(
+    fieldsOf(nodes).map((field) => [
+      field.name,
+      formValueOf(field, valueAtPath(input, field.path)) ?? field.initialValue,
+    ]),
+  );
+}

@@ -1,5 +1,5 @@
 import { isTerminal } from "@conveyor/shared";
-import type { ReactNode } from "react";
+import { type ReactNode, useState } from "react";
 import { Link } from "wouter";
 import { JsonBlock } from "../../components/JsonBlock";
 import { ErrorBanner, Placeholder } from "../../components/Notice";
@@ -7,8 +7,11 @@ import { formatProgress, ProgressBar } from "../../components/ProgressBar";
 import { StatusBadge } from "../../components/StatusBadge";
 import { Timestamp } from "../../components/Timestamp";
 import { apiErrorCode, type RouterOutputs, trpc } from "../../trpc";
+import { RerunForm } from "./RerunForm";
+import { RunActions } from "./RunActions";
 import { RunTimeline } from "./RunTimeline";
 import { useRunEvents } from "./useRunEvents";
+import "./run.css";
 
 type Run = RouterOutputs["runs"]["get"];
 
@@ -101,6 +104,26 @@ function RunDetails({ run }: { run: Run }) {
             <Timestamp date={run.finishedAt} />
           </Detail>
           <Detail term="Worker">{run.workerId ?? <span className="muted">—</span>}</Detail>
+          {run.flowId && (
+            <Detail term="Flow">
+              <Link href={`/flows/${run.flowId}`} data-testid="run-flow">
+                {run.flowNode ?? "flow"}
+              </Link>{" "}
+              <span className="muted">of flow {run.flowId.slice(0, 8)}…</span>
+            </Detail>
+          )}
+          {run.rerunOf && (
+            <Detail term="Re-run of">
+              <Link href={`/runs/${run.rerunOf}`} className="run-id" data-testid="run-rerun-of">
+                {run.rerunOf}
+              </Link>
+            </Detail>
+          )}
+          {run.idempotencyKey && (
+            <Detail term="Idempotency key">
+              <code data-testid="run-idempotency-key">{run.idempotencyKey}</code>
+            </Detail>
+          )}
         </dl>
       </section>
       <RunProgress run={run} />
@@ -126,17 +149,29 @@ function RunDetails({ run }: { run: Run }) {
 /** One run, kept current by its event stream rather than by polling. */
 export function RunView({ id }: { id: string }) {
   const run = trpc.runs.get.useQuery({ id });
-  const timeline = useRunEvents(id, run.data?.status);
+  const { timeline, restart } = useRunEvents(id, run.data?.status);
+  const [isRerunOpen, setIsRerunOpen] = useState(false);
   const code = apiErrorCode(run.error);
   const isMissing = code === "NOT_FOUND" || code === "BAD_REQUEST";
   return (
     <div className="run">
-      <h1>
-        Run <code className="run-title-id">{id}</code>
-      </h1>
+      <div className="run-heading">
+        <h1>
+          Run <code className="run-title-id">{id}</code>
+        </h1>
+        {run.data && (
+          <RunActions
+            run={run.data}
+            isRerunOpen={isRerunOpen}
+            onRerunToggle={() => setIsRerunOpen((isOpen) => !isOpen)}
+            onRetried={restart}
+          />
+        )}
+      </div>
       {run.isPending && <Placeholder>Loading run…</Placeholder>}
       {isMissing && <Placeholder>There is no run with this id.</Placeholder>}
       {run.isError && !isMissing && <ErrorBanner title="Could not load the run." error={run.error} />}
+      {run.data && isRerunOpen && <RerunForm run={run.data} onClose={() => setIsRerunOpen(false)} />}
       {run.data && (
         <>
           <RunDetails run={run.data} />

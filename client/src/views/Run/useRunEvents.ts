@@ -72,5 +72,14 @@ export function useRunEvents(id: string, status: RunStatus | undefined) {
     },
   );
   useLiveConnection(subscription, { isEndExpected: hasSeenEnd || (status !== undefined && isTerminal(status)) });
-  return timeline;
+
+  /**
+   * Follows the run again after its stream ended: a retried run has more to say. The history is
+   * replayed from the start; what the timeline already holds is skipped.
+   */
+  const restart = () => {
+    setHasSeenEnd(false);
+    subscription.reset();
+  };
+  return { timeline, restart };
 }

@@ -1,59 +1,87 @@
-import { type RunStatus, runStatusSchema, taskNameSchema } from "@conveyor/shared";
+import type { RowSelectionState } from "@tanstack/react-table";
+import { useState } from "react";
 import { useSearchParams } from "wouter";
 import { ErrorBanner, Placeholder } from "../../components/Notice";
 import { useCan } from "../../components/RequireRole";
-import { RunsFilters } from "./RunsFilters";
+import { BulkActions } from "./BulkActions";
+import { RunsFilters, type SetFilters } from "./RunsFilters";
 import { RunsTable } from "./RunsTable";
+import { filtersFromParams, filtersKey, isFiltered, listingFiltersOf, type UrlFilters } from "./runFilters";
 import { useLiveRuns } from "./useLiveRuns";
+import "./runs.css";
 
-interface RunsResultsProps {
-  status: RunStatus | undefined;
-  task: string | undefined;
-}
+const count = new Intl.NumberFormat();
 
-/** The runs matching one pair of filters, kept current by the event feed. */
-function RunsResults({ status, task }: RunsResultsProps) {
-  const canEnqueue = useCan("operator");
-  const { runs, items } = useLiveRuns({ status, task });
-  const isFiltered = status !== undefined || task !== undefined;
+/** The runs matching one set of filters, kept current by the event feed. */
+function RunsResults({ filters }: { filters: UrlFilters }) {
+  const canAct = useCan("operator");
+  // A preset ("last hour") is resolved once, when this listing starts: the query stays one query.
+  const [listing] = useState(() => listingFiltersOf(filters, Date.now()));
+  const { runs, items } = useLiveRuns(listing);
+  const [selection, setSelection] = useState<RowSelectionState>({});
+  // Selected runs that are loaded; a selection never outlives its rows.
+  const selectedIds = items.filter((run) => selection[run.id]).map((run) => run.id);
+
+  const loadMore = () => {
+    if (runs.hasNextPage && !runs.isFetchingNextPage && !runs.isError) void runs.fetchNextPage();
+  };
+
   return (
     <>
+      {canAct && items.length > 0 && <BulkActions selectedIds={selectedIds} onClear={() => setSelection({})} />}
       {runs.isError && <ErrorBanner title="Could not load the runs." error={runs.error} />}
-      {runs.isPending && <Placeholder>Loading runs…</Placeholder>}
+      {runs.isPending && !runs.isError && (
+        <Placeholder>
+          <span role="status">Loading runs…</span>
+        </Placeholder>
+      )}
       {runs.isSuccess && items.length === 0 && (
         <Placeholder>
-          {isFiltered
+          {isFiltered(filters)
             ? "No runs match these filters."
-            : canEnqueue
+            : canAct
               ? "No runs yet. Enqueue one to see it here."
               : "No runs yet."}
         </Placeholder>
       )}
-      {items.length > 0 && <RunsTable runs={items} />}
-      {runs.hasNextPage && (
-        <div className="form-actions">
-          <button type="button" onClick={() => runs.fetchNextPage()} disabled={runs.isFetchingNextPage}>
-            {runs.isFetchingNextPage ? "Loading…" : "Load more"}
-          </button>
-        </div>
+      {items.length > 0 && (
+        <>
+          <RunsTable
+            runs={items}
+            selection={canAct ? selection : null}
+            onSelectionChange={setSelection}
+            onNearEnd={loadMore}
+          />
+          <div className="runs-footer">
+            <span className="muted" data-testid="runs-loaded" data-count={items.length} data-newest-id={items[0]?.id}>
+              {count.format(items.length)} {items.length === 1 ? "run" : "runs"} loaded
+              {runs.hasNextPage ? "; more load as you scroll" : ""}
+            </span>
+            {runs.hasNextPage && (
+              <button type="button" onClick={loadMore} disabled={runs.isFetchingNextPage}>
+                {runs.isFetchingNextPage ? "Loading…" : "Load more"}
+              </button>
+            )}
+          </div>
+        </>
       )}
     </>
   );
 }
 
-/** Recent runs, newest first, filtered by the status and task held in the URL. */
+/** Recent runs, newest first, filtered by what the URL holds. */
 export function RunsView() {
   const [params, setParams] = useSearchParams();
-  // A hand-edited link may hold anything; an unknown filter is ignored rather than sent.
-  const status = runStatusSchema.safeParse(params.get("status")).data;
-  const task = taskNameSchema.safeParse(params.get("task")).data;
+  const filters = filtersFromParams(params);
 
-  const setFilter = (name: "status" | "task", value: string) =>
+  const setFilters: SetFilters = (changes) =>
     setParams(
       (previous) => {
         const next = new URLSearchParams(previous);
-        if (value) next.set(name, value);
-        else next.delete(name);
+        for (const [name, value] of Object.entries(changes)) {
+          if (value) next.set(name, value);
+          else next.delete(name);
+        }
         return next;
       },
       { replace: true },
@@ -62,9 +90,9 @@ export function RunsView() {
   return (
     <div className="runs">
       <h1>Runs</h1>
-      <RunsFilters status={status} task={task} onChange={setFilter} />
+      <RunsFilters filters={filters} onChange={setFilters} />
       {/* New filters, new feed: what was learnt from the old one is dropped with it. */}
-      <RunsResults key={`${status ?? ""}|${task ?? ""}`} status={status} task={task} />
+      <RunsResults key={filtersKey(filters)} filters={filters} />
     </div>
   );
 }

@@ -5,11 +5,12 @@ import { useLiveConnection } from "../../liveConnection";
 import { progressOf, startedPayloadSchema, statusAfterEvent } from "../../runEvents";
 import { type RouterOutputs, trpc } from "../../trpc";
 import { ListingReloader } from "./listingReloader";
+import { type ListingFilters, timeOfRunId } from "./runFilters";
 
 type RunSummary = RouterOutputs["runs"]["list"]["items"][number];
 
-/** Rows per page. */
-const pageSize = 50;
+/** Rows per page: a screenful several times over, so scrolling seldom waits for the next. */
+const pageSize = 100;
 
 /** How long the first listing waits for the feed to start before loading anyway. */
 const feedStartWaitMs = 3_000;
@@ -40,9 +41,18 @@ function patchWith(patch: RunPatch | undefined, event: LiveEvent): RunPatch | un
   return patch;
 }
 
-interface Filters {
-  status: RunStatus | undefined;
-  task: string | undefined;
+/**
+ * Whether a run the feed reports belongs under the filters the feed itself cannot apply (it
+ * filters by task and queue): status, time range and search. A UUIDv7 tells when its run was made.
+ */
+function isUnderFilters(filters: ListingFilters, runId: string, status: RunStatus): boolean {
+  if (filters.status !== undefined && status !== filters.status) return false;
+  // A search by idempotency key cannot be checked here; a new run never takes a live key.
+  if (filters.search !== undefined && filters.search !== runId) return false;
+  const createdAt = timeOfRunId(runId);
+  if (filters.createdAfter && createdAt < filters.createdAfter.getTime()) return false;
+  if (filters.createdBefore && createdAt >= filters.createdBefore.getTime()) return false;
+  return true;
 }
 
 /**
@@ -54,9 +64,9 @@ interface Filters {
  * come from the server's micro-cache and be a second behind. A feed starts at "now", so the
  * listing is read after it has started, never before: nothing changes unseen between the two.
  */
-export function useLiveRuns({ status, task }: Filters) {
+export function useLiveRuns(filters: ListingFilters) {
   const utils = trpc.useUtils();
-  const input = { status, task, limit: pageSize };
+  const input = { ...filters, limit: pageSize };
   const [patches, setPatches] = useState<ReadonlyMap<string, RunPatch>>(new Map());
 
   // The newest state, for the event handler and the reloader, which outlive a render.
@@ -93,7 +103,7 @@ export function useLiveRuns({ status, task }: Filters) {
       const isArrival =
         !loadedIds.has(event.runId) &&
         eventStatus !== undefined &&
-        (status === undefined || eventStatus === status) &&
+        isUnderFilters(filters, event.runId, eventStatus) &&
         isInLoadedRange(event.runId);
       if (isArrival) arrivals.add(event.runId);
     }
@@ -116,7 +126,11 @@ export function useLiveRuns({ status, task }: Filters) {
     else setIsListEnabled(true);
   };
 
-  const feed = trpc.events.feed.useSubscription(task ? { task } : {}, {
+  const feedInput = {
+    ...(filters.task && { task: filters.task }),
+    ...(filters.queue && { queue: filters.queue }),
+  };
+  const feed = trpc.events.feed.useSubscription(feedInput, {
     onStarted,
     onData: (envelope) => push(envelope.data),
   });
@@ -151,7 +165,9 @@ export function useLiveRuns({ status, task }: Filters) {
   }, [runs.data, patches]);
 
   useEffect(() => {
-    current.current = { input, items, hasNextPage: runs.hasNextPage, patches, isListEnabled };
+    // Not `patches`: the ref is their source of truth. A render's effect can run after the next
+    // frame's events were applied, and writing that render's (older) patches back would lose them.
+    current.current = { ...current.current, input, items, hasNextPage: runs.hasNextPage, isListEnabled };
   });
   return { runs, items };
 }
