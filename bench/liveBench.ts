@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { LiveEvent } from "@conveyor/shared";
+import { type LiveEvent, limits } from "@conveyor/shared";
 import { startConveyor } from "../server/src/app.js";
 import { createToken } from "../server/src/auth/tokens.js";
 import { loadConfig } from "../server/src/config/env.js";
@@ -12,7 +12,10 @@ const fanOutSubscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
 /** 1,000 subscribers × 3 events of each run: 200 runs already make 600,000 deliveries. */
 const fanOutRuns = Number(process.env.BENCH_FANOUT_RUNS ?? 200);
 
-async function withServer<T>(url: string, work: (base: string, token: string) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  url: string,
+  work: (base: string, token: string, newToken: () => Promise<string>) => Promise<T>,
+): Promise<T> {
   const conveyor = await startConveyor({
     config: loadConfig({
       DATABASE_URL: url,
@@ -27,7 +30,12 @@ async function withServer<T>(url: string, work: (base: string, token: string) =>
   });
   try {
     const { token } = await createToken(conveyor.db, { name: "bench", role: "operator" });
-    return await work(conveyor.url ?? "", token);
+    let created = 0;
+    const newToken = async () => {
+      created += 1;
+      return (await createToken(conveyor.db, { name: `bench viewer ${created}`, role: "viewer" })).token;
+    };
+    return await work(conveyor.url ?? "", token, newToken);
   } finally {
     await conveyor.close();
   }
@@ -82,14 +90,18 @@ export function liveLatency(url: string): Promise<{ running: LatencySummary; suc
 
 /** Many SSE subscribers on one API process while runs execute: does every event reach every subscriber? */
 export function fanOut(url: string) {
-  return withServer(url, async (base, token) => {
+  return withServer(url, async (base, token, newToken) => {
+    // One token per hundred subscribers: a token may hold at most that many (subscriptionsPerToken).
+    const tokens = await Promise.all(
+      Array.from({ length: Math.ceil(fanOutSubscribers / limits.subscriptionsPerToken) }, newToken),
+    );
     const memoryBefore = process.memoryUsage().rss;
     const counts = new Array<number>(fanOutSubscribers).fill(0);
     let connected = 0;
     let allConnected = () => {};
     const connectedAll = new Promise<void>((resolve) => (allConnected = resolve));
     const subscriptions = Array.from({ length: fanOutSubscribers }, (_, index) =>
-      createApiClient(base, token).events.feed.subscribe(
+      createApiClient(base, tokens[Math.floor(index / limits.subscriptionsPerToken)] ?? token).events.feed.subscribe(
         { task: "conveyor.noop" },
         {
           onStarted: () => {

@@ -9,6 +9,7 @@ import {
   createApiClient,
   startTestConveyor,
   type TestConveyor,
+  waitForEvents,
   waitForRun,
 } from "./fixtures/testConveyor.js";
 import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
@@ -245,6 +246,20 @@ describe("events.feed and flows.watch", () => {
       sql`select id from events where flow_id = ${flow.id} order by id`,
     );
     expect(stream.ids).toEqual(rows.rows.map((row) => String(row.id)));
+  });
+
+  it("flows.watch on a flow that already finished replays all of it, to its last event", async () => {
+    const flow = await app.client.flows.group.mutate({
+      members: Array.from({ length: 6 }, (_, n) => ({ task: "test.add", input: { value: n } })),
+    });
+    await waitForEvents(
+      database.url,
+      async () => ((await app.client.flows.get.query({ id: flow.id })).status === "succeeded" ? true : undefined),
+      () => "the group never finished",
+    );
+    const stream = collect((handlers) => app.clients.viewer.flows.watch.subscribe({ id: flow.id }, handlers));
+    await stream.completed;
+    expect(stream.events.filter((event) => event.type === "run.succeeded")).toHaveLength(6);
   });
 });
 

@@ -18,11 +18,18 @@ declare module "vitest" {
  */
 export default async function buildClient(project: TestProject): Promise<() => Promise<void>> {
   const outDir = await mkdtemp(join(tmpdir(), "conveyor-ui-"));
+  // The bundle `npm start` serves is a production one; Vitest's NODE_ENV=test would make React's
+  // development build instead, slower and not what users get.
+  const testEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
   await build({
     root: fileURLToPath(new URL("../../client", import.meta.url)),
     configFile: fileURLToPath(new URL("../../client/vite.config.ts", import.meta.url)),
     logLevel: "warn",
+    mode: "production",
     build: { outDir, emptyOutDir: true },
+  }).finally(() => {
+    process.env.NODE_ENV = testEnv;
   });
   project.provide("staticDir", outDir);
   return () => rm(outDir, { recursive: true, force: true });

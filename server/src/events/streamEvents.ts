@@ -40,12 +40,15 @@ export async function* streamEvents(hub: EventHub, db: Executor, options: Stream
     }
     if (await options.isFinished?.()) {
       // Finished since the backlog was bounded: its last events are committed, read them directly.
-      for (const event of await readEvents(db, { after: cursor, where: options.where, limit: backlogPage })) {
-        yield event;
-        cursor = event.id;
-        if (await options.isLast?.(event)) return;
+      for (;;) {
+        const page = await readEvents(db, { after: cursor, where: options.where, limit: backlogPage });
+        for (const event of page) {
+          yield event;
+          cursor = event.id;
+          if (await options.isLast?.(event)) return;
+        }
+        if (page.length < backlogPage) return;
       }
-      return;
     }
     for await (const event of subscription.channel.drain(options.signal)) {
       if (event.id <= cursor) continue;

@@ -66,6 +66,13 @@ async function hasLaterEvents(ctx: Context, runId: string, eventId: number): Pro
   return result.rows[0]?.later ?? false;
 }
 
+async function hasLaterFlowEvents(ctx: Context, flowId: string, eventId: number): Promise<boolean> {
+  const result = await ctx.db.execute<{ later: boolean }>(
+    sql`select exists (select 1 from events where flow_id = ${flowId} and id > ${eventId}) as later`,
+  );
+  return result.rows[0]?.later ?? false;
+}
+
 /** A run's events: its history, then live, ending with its terminal event. */
 export async function* watchRun(
   ctx: Context,
@@ -105,7 +112,11 @@ export async function* watchFlow(
     where: sql`e.flow_id = ${input.id}`,
     matches: (event) => event.flowId === input.id,
     after: after(input.lastEventId),
-    isLast: (event) => terminalRunEventTypes.has(event.type) && isFlowFinished(),
+    // The flow's last event, not merely one terminal event seen after the flow finished.
+    isLast: async (event) =>
+      terminalRunEventTypes.has(event.type) &&
+      (await isFlowFinished()) &&
+      !(await hasLaterFlowEvents(ctx, input.id, event.id)),
     isFinished: isFlowFinished,
     signal,
   });

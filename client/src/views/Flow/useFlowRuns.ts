@@ -1,5 +1,6 @@
 import { type FlowStatus, isTerminal, type LiveEvent, type RunStatus } from "@conveyor/shared";
 import { useEffect, useMemo, useState } from "react";
+import type { FlowGraphRun } from "../../components/FlowGraph";
 import { useFrameBatch } from "../../frameBatch";
 import { useLiveConnection } from "../../liveConnection";
 import { statusAfterEvent } from "../../runEvents";
@@ -15,12 +16,7 @@ interface RunPatch {
 }
 
 /** One node of the graph as it is now. */
-export interface FlowRun {
-  id: string;
-  name: string;
-  task: string;
-  status: RunStatus;
-}
+export type FlowRun = FlowGraphRun;
 
 export interface FlowProgress {
   finished: number;

@@ -29,6 +29,11 @@ const tooltipProps = {
 
 const minuteFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 
+/** Legend entries in the text colour; Recharts would colour them like their series. */
+function legendText(value: string) {
+  return <span className="chart-legend-text">{value}</span>;
+}
+
 /** "850 ms", "1.2 s", "3.5 min". */
 export function formatDuration(ms: number): string {
   if (ms < 1_000) return `${Math.round(ms)} ms`;
@@ -80,7 +85,7 @@ export function ThroughputChart({ overview }: { overview: Overview }) {
         <XAxis dataKey="label" {...axisProps} minTickGap={24} />
         <YAxis allowDecimals={false} {...axisProps} />
         <Tooltip {...tooltipProps} />
-        <Legend />
+        <Legend formatter={legendText} />
         <Bar dataKey="succeeded" stackId="finished" fill={colours.succeeded} isAnimationActive={false} />
         <Bar dataKey="failed" stackId="finished" fill={colours.failed} isAnimationActive={false} />
       </BarChart>
@@ -124,7 +129,7 @@ export function QueueDepthChart({ overview }: { overview: Overview }) {
           <XAxis type="number" allowDecimals={false} {...axisProps} />
           <YAxis type="category" dataKey="name" width={110} {...axisProps} />
           <Tooltip {...tooltipProps} />
-          <Legend />
+          <Legend formatter={legendText} />
           <Bar dataKey="queued" stackId="depth" fill={colours.queued} isAnimationActive={false} />
           <Bar dataKey="running" stackId="depth" fill={colours.running} isAnimationActive={false} />
         </BarChart>
@@ -152,7 +157,7 @@ export function DurationsChart({ overview }: { overview: Overview }) {
             <XAxis dataKey="task" {...axisProps} interval={0} />
             <YAxis {...axisProps} tickFormatter={(value: number) => formatDuration(value)} width={64} />
             <Tooltip {...tooltipProps} formatter={(value) => formatDuration(Number(value))} />
-            <Legend />
+            <Legend formatter={legendText} />
             <Bar dataKey="p50Ms" name="p50" fill={colours.p50} isAnimationActive={false} />
             <Bar dataKey="p95Ms" name="p95" fill={colours.p95} isAnimationActive={false} />
           </BarChart>
