@@ -32,6 +32,9 @@ function startWorkerProcess(): ChildProcess {
   });
 }
 
+// These start and kill real worker processes; on a busy machine a cold start alone takes seconds.
+const processTimeoutMs = 120_000;
+
 describe("workers", () => {
   it("register and show their host, pid, concurrency, tasks and heartbeat", async () => {
     const worker = await startTestConveyor(database.url, { api: false, env: fastHeartbeat });
@@ -47,7 +50,9 @@ describe("workers", () => {
     expect(after.find((entry) => entry.id === worker.conveyor.worker?.workerId)?.state).toBe("stopped");
   });
 
-  it("a worker killed mid-run is declared dead within seconds, and its run completes once on another worker", async () => {
+  it("a worker killed mid-run is declared dead within seconds, and its run completes once on another worker", {
+    timeout: processTimeoutMs,
+  }, async () => {
     const child = startWorkerProcess();
     const exited = once(child, "exit");
     const { id } = await api.client.runs.enqueue.mutate({
@@ -55,7 +60,7 @@ describe("workers", () => {
       input: { ms: 1_000 },
       options: { maxAttempts: 3 },
     });
-    const running = await waitForRun(database.url, id, (run) => run.status === "running", 30_000);
+    const running = await waitForRun(database.url, id, (run) => run.status === "running", 60_000);
     const lostWorker = running.workerId;
     child.kill("SIGKILL");
     await exited;
@@ -63,7 +68,7 @@ describe("workers", () => {
 
     const survivor = await startTestConveyor(database.url, { api: false, env: fastHeartbeat });
     try {
-      const run = await waitForRun(database.url, id, isFinished, 30_000);
+      const run = await waitForRun(database.url, id, isFinished, 60_000);
       expect(run.status).toBe("succeeded");
       expect(run.workerId).toBe(survivor.conveyor.worker?.workerId);
       expect(run.attempts).toBe(2);
@@ -89,16 +94,18 @@ describe("workers", () => {
     }
   });
 
-  it("a run whose last attempt was lost with its worker fails with WorkerLostError", async () => {
+  it("a run whose last attempt was lost with its worker fails with WorkerLostError", {
+    timeout: processTimeoutMs,
+  }, async () => {
     const child = startWorkerProcess();
     const exited = once(child, "exit");
     const { id } = await api.client.runs.enqueue.mutate({ task: "conveyor.sleep", input: { ms: 5_000 } });
-    await waitForRun(database.url, id, (run) => run.status === "running", 30_000);
+    await waitForRun(database.url, id, (run) => run.status === "running", 60_000);
     child.kill("SIGKILL");
     await exited;
     const survivor = await startTestConveyor(database.url, { api: false, env: fastHeartbeat });
     try {
-      const run = await waitForRun(database.url, id, isFinished, 30_000);
+      const run = await waitForRun(database.url, id, isFinished, 60_000);
       expect(run).toMatchObject({ status: "failed", attempts: 2, maxAttempts: 1 });
       expect(run.error).toMatchObject({ name: "WorkerLostError", isRetryable: false });
     } finally {
