@@ -68,8 +68,17 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     abortGraceMs: options.abortGraceMs,
     logger,
   });
+  // graphile-worker locks jobs under ids of its own; a dead worker's locks are found by these.
+  const lockIds = new Set<string>();
   const runTask: Task = async (payload, helpers) => {
     const { runId } = jobPayloadSchema.parse(payload);
+    // The lock must be on record before the run is claimed: a worker killed right after would
+    // otherwise hold a job no reaper can find.
+    const lockedBy = helpers.job.locked_by;
+    if (lockedBy && !lockIds.has(lockedBy)) {
+      lockIds.add(lockedBy);
+      await heartbeat(options.db, workerId, [...lockIds]);
+    }
     await executor.execute(runId, helpers.job.task_identifier);
   };
   const prune: Task = async () => {
@@ -90,8 +99,6 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     concurrency: options.concurrency,
     tasks: [...implementations.keys()],
   });
-  // graphile-worker locks jobs under ids of its own; a dead worker's locks are found by these.
-  const lockIds = new Set<string>();
   const events: WorkerEvents = new EventEmitter();
   events.on("pool:create", ({ workerPool }) => lockIds.add(workerPool.id));
   events.on("worker:create", ({ worker }) => lockIds.add(worker.workerId));
