@@ -3,9 +3,9 @@ import {
   logLevelSchema,
   type RunEventType,
   type RunProgress,
-  type RunStatus,
   runErrorSchema,
   runProgressSchema,
+  statusAfterEvent,
 } from "@conveyor/shared";
 import { z } from "zod";
 
@@ -15,18 +15,7 @@ import { z } from "zod";
  * rather than trusted.
  */
 
-/** The status a run is in right after an event of this type; progress and logs leave it as it was. */
-export const statusAfterEvent: Partial<Record<RunEventType, RunStatus>> = {
-  "run.waiting": "waiting",
-  "run.scheduled": "scheduled",
-  "run.queued": "queued",
-  "run.started": "running",
-  "run.retrying": "retrying",
-  "run.requeued": "queued",
-  "run.succeeded": "succeeded",
-  "run.failed": "failed",
-  "run.cancelled": "cancelled",
-};
+export { statusAfterEvent } from "@conveyor/shared";
 
 /** Whether an event moves its run to another status (everything but progress and logs). */
 export function changesStatus(type: RunEventType): boolean {

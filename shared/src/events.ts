@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { runStatusSchema } from "./runs.js";
+import { type RunStatus, runStatusSchema } from "./runs.js";
 
 /** Every event a run can record, in the order a run usually meets them. */
 export const runEventTypes = [
@@ -41,6 +41,24 @@ export const liveEventSchema = runEventSchema.extend({
   queue: z.string().nullable(),
 });
 export type LiveEvent = z.infer<typeof liveEventSchema>;
+
+/** The status a run is in right after an event of this type; progress and logs leave it as it was. */
+export const statusAfterEvent: Partial<Record<RunEventType, RunStatus>> = {
+  "run.waiting": "waiting",
+  "run.scheduled": "scheduled",
+  "run.queued": "queued",
+  "run.started": "running",
+  "run.retrying": "retrying",
+  "run.requeued": "queued",
+  "run.succeeded": "succeeded",
+  "run.failed": "failed",
+  "run.cancelled": "cancelled",
+};
+
+/** The event types that move a run into `status`. */
+export function eventTypesEntering(status: RunStatus): RunEventType[] {
+  return runEventTypes.filter((type) => statusAfterEvent[type] === status);
+}
 
 /** Events after which a run does not change again (short of an explicit retry). */
 export const terminalRunEventTypes: ReadonlySet<RunEventType> = new Set([

@@ -1,9 +1,9 @@
 import {
   type EventFeedInput,
+  eventTypesEntering,
   isTerminal,
   type LiveEvent,
   type RunEventType,
-  type RunStatus,
   terminalRunEventTypes,
 } from "@conveyor/shared";
 import { TRPCError, tracked } from "@trpc/server";
@@ -29,18 +29,6 @@ async function* limited<T>(ctx: Context, stream: AsyncGenerator<T>): AsyncGenera
     release();
   }
 }
-
-/** The event that moves a run into each status. */
-const statusEventType: Record<RunStatus, RunEventType> = {
-  waiting: "run.waiting",
-  scheduled: "run.scheduled",
-  queued: "run.queued",
-  running: "run.started",
-  retrying: "run.retrying",
-  succeeded: "run.succeeded",
-  failed: "run.failed",
-  cancelled: "run.cancelled",
-};
 
 /**
  * A subscription's body runs after the middleware that maps domain errors has returned, so a
@@ -126,15 +114,15 @@ export async function* watchFlow(
 /** Every event, or those of one task, queue or status: the dashboard's firehose. Never ends. */
 export async function* eventFeed(ctx: Context, input: EventFeedInput, signal?: AbortSignal) {
   const hub = requireHub(ctx);
-  const type: RunEventType | null = input.status ? statusEventType[input.status] : null;
+  const types: RunEventType[] | null = input.status ? eventTypesEntering(input.status) : null;
   const conditions: SQL[] = [sql`true`];
   if (input.task) conditions.push(sql`r.task = ${input.task}`);
   if (input.queue) conditions.push(sql`r.queue = ${input.queue}`);
-  if (type) conditions.push(sql`e.type = ${type}`);
+  if (types) conditions.push(sql`e.type in ${types}`);
   const matches = (event: LiveEvent) =>
     (!input.task || event.task === input.task) &&
     (!input.queue || event.queue === input.queue) &&
-    (!type || event.type === type);
+    (!types || types.includes(event.type));
   const stream = streamEvents(hub, ctx.db, {
     where: sql.join(conditions, sql` and `),
     matches,

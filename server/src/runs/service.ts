@@ -6,7 +6,7 @@ import {
   type RunStatus,
   type RunSummary,
 } from "@conveyor/shared";
-import { and, desc, eq, getTableColumns, gte, inArray, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
@@ -15,7 +15,7 @@ import type { TaskCatalog } from "../tasks/catalog.js";
 import { cancelRuns } from "./cancelRuns.js";
 import { persistRuns } from "./persistRuns.js";
 import { buildRun, findTask, type RunPlacement, standalone, validateInput } from "./prepareRun.js";
-import { addRunJobs } from "./sql/addRunJobs.js";
+import { addRunJobs, type RunJob } from "./sql/addRunJobs.js";
 import type { NewRun } from "./sql/insertRuns.js";
 import { reopenRun } from "./sql/reopenRun.js";
 
@@ -144,14 +144,31 @@ export async function cancelManyRuns(db: Executor, ids: readonly string[]): Prom
 
 /** Retries every failed or cancelled run among `ids` that is not part of a flow; returns those retried. */
 export async function retryManyRuns(db: Executor, ids: readonly string[]): Promise<string[]> {
-  const retried: string[] = [];
-  for (const id of ids) {
-    const run = await getRun(db, id).catch(() => null);
-    if (!run || run.flowId || (run.status !== "failed" && run.status !== "cancelled")) continue;
-    await retryRun(db, id);
-    retried.push(id);
+  const candidates = await db
+    .select({ id: schema.runs.id, task: schema.runs.task, queue: schema.runs.queue, priority: schema.runs.priority })
+    .from(schema.runs)
+    .where(
+      and(
+        inArray(schema.runs.id, [...ids]),
+        inArray(schema.runs.status, ["failed", "cancelled"]),
+        isNull(schema.runs.flowId),
+      ),
+    );
+  return db.transaction((tx) => reopenRuns(tx, candidates));
+}
+
+type ReopenableRun = { id: string } & Pick<RunJob, "task" | "queue" | "priority">;
+
+/** Reopens runs and queues their jobs in the caller's transaction; returns the ids reopened. */
+async function reopenRuns(tx: Executor, runs: readonly ReopenableRun[]): Promise<string[]> {
+  const reopened: RunJob[] = [];
+  for (const run of runs) {
+    if (await reopenRun(tx, run.id)) {
+      reopened.push({ runId: run.id, task: run.task, queue: run.queue, priority: run.priority, runAt: null });
+    }
   }
-  return retried;
+  await addRunJobs(tx, reopened);
+  return reopened.map((job) => job.runId);
 }
 
 /** Cancels an unfinished run; cancelling a cancelled run again is a no-op, a finished one is refused. */
@@ -179,11 +196,7 @@ export async function retryRun(db: Executor, id: string): Promise<Run> {
       { path: ["id"], message: `run ${id} belongs to flow ${run.flowId}; re-run it instead (runs.rerun)` },
     ]);
   }
-  await db.transaction(async (tx) => {
-    const reopened = await reopenRun(tx, id);
-    if (reopened)
-      await addRunJobs(tx, [{ runId: id, task: run.task, queue: run.queue, priority: run.priority, runAt: null }]);
-  });
+  await db.transaction((tx) => reopenRuns(tx, [run]));
   return getRun(db, id);
 }
 
