@@ -43,6 +43,33 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL);
   if (roles.api) ensureClientBuilt();
+  // Handlers go in before anything starts: the worker may claim a run while the API is still
+  // starting, and a signal then must drain it, not kill the process.
+  let started: Conveyor | undefined;
+  let pending: NodeJS.Signals | undefined;
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, "second signal: exiting without draining");
+      process.exit(1);
+    }
+    if (!started) {
+      pending = signal;
+      return;
+    }
+    logger.info({ signal }, "shutting down: draining running attempts");
+    started.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+
   let conveyor: Conveyor;
   try {
     conveyor = await startConveyor({ config, ...roles, logger });
@@ -53,6 +80,12 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  started = conveyor;
+  if (pending) {
+    signals = 0;
+    shutdown(pending);
+    return;
+  }
   if (conveyor.url) console.log(`\nConveyor is running at ${conveyor.url}`);
   if (conveyor.loginUrl) {
     console.log(
@@ -60,25 +93,6 @@ async function main(): Promise<void> {
     );
   }
   if (conveyor.url) console.log("");
-
-  let signals = 0;
-  const shutdown = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      logger.warn({ signal }, "second signal: exiting without draining");
-      process.exit(1);
-    }
-    logger.info({ signal }, "shutting down: draining running attempts");
-    conveyor.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
 }
 
 main().catch((error: unknown) => {

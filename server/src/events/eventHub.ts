@@ -44,10 +44,6 @@ export class EventHub {
     return this.#deliveredUpTo;
   }
 
-  get subscriberCount(): number {
-    return this.#subscribers.size;
-  }
-
   async start(): Promise<void> {
     this.#deliveredUpTo = await maxEventId(this.db);
     await this.#listen();

@@ -77,7 +77,7 @@ async function findByIdempotencyKeys(db: Executor, keys: string[]): Promise<Map<
 type RunRow = typeof schema.runs.$inferSelect;
 
 /** The row as the API shows it: without bookkeeping columns. */
-export function toRun(row: RunRow): Run {
+function toRun(row: RunRow): Run {
   const { updatedAt, idempotencyExpiresAt, pendingDependencies, inputMode, ...run } = row;
   return run;
 }

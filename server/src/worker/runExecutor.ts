@@ -64,11 +64,6 @@ export class RunExecutor {
     });
   }
 
-  /** Attempts currently executing in this process. */
-  get activeCount(): number {
-    return this.#inFlight.size;
-  }
-
   /** Resolves once no attempt is executing in this process. */
   async whenIdle(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled(this.#inFlight.values());
