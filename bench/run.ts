@@ -11,21 +11,43 @@ import { e2eRuns, flowSizes, latencySamples, workerSettings } from "./workerSett
 
 const round3 = (value: number) => Math.round(value * 1_000) / 1_000;
 
-/**
- * `npm run bench`: Conveyor's full path beside raw graphile-worker with the same worker settings,
- * in the same run, so the ratio holds on a noisy machine. Prints a table and writes
- * bench/results/latest.json. Asserts nothing.
- */
-async function main(): Promise<void> {
-  console.log(
-    `Conveyor bench: ${e2eRuns} no-op runs, concurrency ${workerSettings.concurrency}, local queue ${workerSettings.localQueueSize}, ${cpus().length} cores, Node ${process.version}\n`,
-  );
+/** A line of the table: Conveyor's figure, the baseline's, and their ratio where one means something. */
+type Row = { conveyor: string | number; baseline?: string | number; ratio?: number };
+
+interface Section {
+  /** Its figures, as written to latest.json. */
+  results: Record<string, unknown>;
+  /** Its lines of the printed table. */
+  rows: Record<string, Row>;
+}
+
+async function throughputAndLatency(): Promise<Section> {
   const raw = await withBenchDatabase("raw", rawThroughput);
   console.log(`raw graphile-worker: ${raw.perSecond.toFixed(0)} jobs/s`);
   const conveyor = await withBenchDatabase("e2e", conveyorThroughput);
   console.log(`conveyor full path:  ${conveyor.perSecond.toFixed(0)} runs/s`);
   const rawLat = await withBenchDatabase("rawlat", rawLatency);
   const conveyorLat = await withBenchDatabase("lat", conveyorLatency);
+  const e2e = {
+    runs: e2eRuns,
+    conveyor_per_s: Math.round(conveyor.perSecond),
+    raw_per_s: Math.round(raw.perSecond),
+    ratio: round3(conveyor.perSecond / raw.perSecond),
+    conveyor_seconds: round3(conveyor.seconds),
+    raw_seconds: round3(raw.seconds),
+  };
+  return {
+    results: { e2e, enqueue_to_start: { samples: latencySamples, conveyor: conveyorLat, raw: rawLat } },
+    rows: {
+      "throughput (per s)": { conveyor: e2e.conveyor_per_s, baseline: e2e.raw_per_s, ratio: e2e.ratio },
+      "enqueue→start p50 (ms)": { conveyor: conveyorLat.p50_ms, baseline: rawLat.p50_ms },
+      "enqueue→start p95 (ms)": { conveyor: conveyorLat.p95_ms, baseline: rawLat.p95_ms },
+      "enqueue→start p99 (ms)": { conveyor: conveyorLat.p99_ms, baseline: rawLat.p99_ms },
+    },
+  };
+}
+
+async function flows(): Promise<Section> {
   const rawChainSeconds = await withBenchDatabase("rawchain", (url) => rawChains(url, flowSizes.chains));
   const chainSeconds = await withBenchDatabase("chain", (url) => conveyorChains(url, flowSizes.chains));
   console.log(
@@ -40,85 +62,113 @@ async function main(): Promise<void> {
   console.log(
     `${flowSizes.chords} chords of ${flowSizes.chordMembers}: conveyor ${chordSeconds.toFixed(2)} s, raw ${rawChordSeconds.toFixed(2)} s`,
   );
+  const chains = {
+    chains: flowSizes.chains,
+    steps: 3,
+    conveyor_seconds: round3(chainSeconds),
+    raw_seconds: round3(rawChainSeconds),
+    ratio: round3(rawChainSeconds / chainSeconds),
+  };
+  const chords = {
+    chords: flowSizes.chords,
+    members: flowSizes.chordMembers,
+    conveyor_seconds: round3(chordSeconds),
+    raw_seconds: round3(rawChordSeconds),
+    ratio: round3(rawChordSeconds / chordSeconds),
+  };
+  return {
+    results: { chains, chords },
+    rows: {
+      [`${flowSizes.chains} 3-step chains (s)`]: {
+        conveyor: chains.conveyor_seconds,
+        baseline: chains.raw_seconds,
+        ratio: chains.ratio,
+      },
+      [`${flowSizes.chords} chords × ${flowSizes.chordMembers} (s)`]: {
+        conveyor: chords.conveyor_seconds,
+        baseline: chords.raw_seconds,
+        ratio: chords.ratio,
+      },
+    },
+  };
+}
 
-  const live = await withBenchDatabase("live", liveLatency);
+async function live(): Promise<Section> {
+  const rawLat = await withBenchDatabase("rawlat", rawLatency);
+  const latency = await withBenchDatabase("live", liveLatency);
   console.log(
-    `SSE latency p50: running ${live.running.p50_ms} ms, succeeded ${live.succeeded.p50_ms} ms (raw enqueue→start ${rawLat.p50_ms} ms)`,
+    `SSE latency p50: running ${latency.running.p50_ms} ms, succeeded ${latency.succeeded.p50_ms} ms (raw enqueue→start ${rawLat.p50_ms} ms)`,
   );
   const fan = await withBenchDatabase("fanout", fanOut);
   console.log(
     `${fan.subscribers} SSE subscribers × ${fan.events_per_subscriber} events: all delivered ${fan.every_event_delivered} in ${fan.seconds} s, RSS ${fan.rss_mb_before} → ${fan.rss_mb_subscribed} → ${fan.rss_mb_after_run} MB`,
   );
-  const cache = await withBenchDatabase("cache", cacheComparison);
-  for (const [name, result] of Object.entries(cache)) {
+  return {
+    results: { live: { ...latency, raw_enqueue_to_start: rawLat }, fan_out: fan },
+    rows: {
+      "SSE running p50/p99 (ms)": {
+        conveyor: `${latency.running.p50_ms} / ${latency.running.p99_ms}`,
+        baseline: rawLat.p50_ms,
+      },
+      "SSE succeeded p50/p99 (ms)": { conveyor: `${latency.succeeded.p50_ms} / ${latency.succeeded.p99_ms}` },
+    },
+  };
+}
+
+async function cache(): Promise<Section> {
+  const listings = await withBenchDatabase("cache", cacheComparison);
+  for (const [name, result] of Object.entries(listings)) {
     console.log(
-      `${name}: cached ${result.cached.requests_per_s} req/s (p99 ${result.cached.p99_ms} ms), uncached ${result.uncached.requests_per_s} req/s (p99 ${result.uncached.p99_ms} ms)`,
+      `${name}: cached ${result.cached.requests_per_s} req/s (p50 ${result.cached.p50_ms} ms, p99 ${result.cached.p99_ms} ms), uncached ${result.uncached.requests_per_s} req/s (p50 ${result.uncached.p50_ms} ms, p99 ${result.uncached.p99_ms} ms)`,
     );
   }
-
-  const results = {
-    e2e: {
-      runs: e2eRuns,
-      conveyor_per_s: Math.round(conveyor.perSecond),
-      raw_per_s: Math.round(raw.perSecond),
-      ratio: Math.round((conveyor.perSecond / raw.perSecond) * 1_000) / 1_000,
-      conveyor_seconds: Math.round(conveyor.seconds * 1_000) / 1_000,
-      raw_seconds: Math.round(raw.seconds * 1_000) / 1_000,
-    },
-    enqueue_to_start: {
-      samples: latencySamples,
-      conveyor: conveyorLat,
-      raw: rawLat,
-    },
-    chains: {
-      chains: flowSizes.chains,
-      steps: 3,
-      conveyor_seconds: round3(chainSeconds),
-      raw_seconds: round3(rawChainSeconds),
-      ratio: round3(rawChainSeconds / chainSeconds),
-    },
-    chords: {
-      chords: flowSizes.chords,
-      members: flowSizes.chordMembers,
-      conveyor_seconds: round3(chordSeconds),
-      raw_seconds: round3(rawChordSeconds),
-      ratio: round3(rawChordSeconds / chordSeconds),
-    },
-    live: { ...live, raw_enqueue_to_start: rawLat },
-    fan_out: fan,
-    cache,
-    machine: { cores: cpus().length, node: process.version, ...workerSettings },
-  };
-
-  console.log("");
-  console.table({
-    "throughput (per s)": {
-      conveyor: results.e2e.conveyor_per_s,
-      raw: results.e2e.raw_per_s,
-      ratio: results.e2e.ratio,
-    },
-    "enqueue→start p50 (ms)": { conveyor: conveyorLat.p50_ms, raw: rawLat.p50_ms },
-    "enqueue→start p95 (ms)": { conveyor: conveyorLat.p95_ms, raw: rawLat.p95_ms },
-    "enqueue→start p99 (ms)": { conveyor: conveyorLat.p99_ms, raw: rawLat.p99_ms },
-    "SSE running p50/p99 (ms)": { conveyor: `${live.running.p50_ms} / ${live.running.p99_ms}`, raw: rawLat.p50_ms },
-    "SSE succeeded p50/p99 (ms)": { conveyor: `${live.succeeded.p50_ms} / ${live.succeeded.p99_ms}` },
-    [`${flowSizes.chains} 3-step chains (s)`]: {
-      conveyor: results.chains.conveyor_seconds,
-      raw: results.chains.raw_seconds,
-      ratio: results.chains.ratio,
-    },
-    ...Object.fromEntries(
-      Object.entries(cache).map(([name, result]) => [
-        `${name} req/s (cached vs uncached)`,
-        { conveyor: result.cached.requests_per_s, raw: result.uncached.requests_per_s, ratio: result.ratio },
+  return {
+    results: { cache: listings },
+    rows: Object.fromEntries(
+      Object.entries(listings).flatMap(([name, result]) => [
+        [
+          `${name} req/s (cached vs uncached)`,
+          { conveyor: result.cached.requests_per_s, baseline: result.uncached.requests_per_s, ratio: result.ratio },
+        ],
+        [`${name} p99 ms (cached vs uncached)`, { conveyor: result.cached.p99_ms, baseline: result.uncached.p99_ms }],
       ]),
     ),
-    [`${flowSizes.chords} chords × ${flowSizes.chordMembers} (s)`]: {
-      conveyor: results.chords.conveyor_seconds,
-      raw: results.chords.raw_seconds,
-      ratio: results.chords.ratio,
-    },
-  });
+  };
+}
+
+const sections = { throughput: throughputAndLatency, flows, live, cache } satisfies Record<
+  string,
+  () => Promise<Section>
+>;
+
+/**
+ * `npm run bench [-- section…]`: Conveyor beside raw graphile-worker with the same worker settings,
+ * in the same run, so ratios hold on a noisy machine; the cache's listings cached beside uncached.
+ * Every section by default, or the ones named (throughput, flows, live, cache). Prints a table and
+ * writes bench/results/latest.json. Asserts nothing.
+ */
+async function main(): Promise<void> {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((name) => !(name in sections));
+  if (unknown.length > 0) {
+    throw new Error(`unknown bench section ${unknown.join(", ")}; choose from ${Object.keys(sections).join(", ")}`);
+  }
+  const chosen =
+    asked.length > 0 ? (asked as (keyof typeof sections)[]) : (Object.keys(sections) as (keyof typeof sections)[]);
+  console.log(
+    `Conveyor bench (${chosen.join(", ")}): ${e2eRuns} no-op runs, concurrency ${workerSettings.concurrency}, local queue ${workerSettings.localQueueSize}, ${cpus().length} cores, Node ${process.version}\n`,
+  );
+  const results: Record<string, unknown> = {};
+  const rows: Record<string, Row> = {};
+  for (const name of chosen) {
+    const section = await sections[name]();
+    Object.assign(results, section.results);
+    Object.assign(rows, section.rows);
+  }
+  results.machine = { cores: cpus().length, node: process.version, ...workerSettings };
+
+  console.log("\nbaseline: raw graphile-worker with the same settings; for the cache rows, the same listing uncached");
+  console.table(rows);
   const file = new URL("./results/latest.json", import.meta.url);
   await mkdir(new URL("./results/", import.meta.url), { recursive: true });
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);

@@ -3,6 +3,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
 import type { Principal, TokenAuthenticator } from "./auth/tokens.js";
+import type { CacheNamespace } from "./cache/namespaces.js";
 import type { ReadThroughCache } from "./cache/readThroughCache.js";
 import type { Database } from "./db/client.js";
 import { formatIssue, InputError, type InputIssue, issuesFromZod, NotFoundError } from "./errors.js";
@@ -31,6 +32,8 @@ export interface Context extends AppServices {
 /** Every procedure declares who may call it, next to its definition. */
 export interface Meta {
   access: Role | "public";
+  /** A listing read through the cache under this namespace; the HTTP layer answers its hits. */
+  cache?: CacheNamespace;
 }
 
 function issuesOf(cause: unknown): InputIssue[] | null {

@@ -1,14 +1,35 @@
-import type { Context } from "../trpc.js";
+import type { z } from "zod";
+import { type Context, viewerProcedure } from "../trpc.js";
 import { type CacheNamespace, cacheTtlMs, invalidatedBy } from "./namespaces.js";
 
-/** A listing read through the cache with its namespace's TTL; `input` is the cache key's query. */
+/** A listing read through the cache with its namespace's TTL; `query` is the cache key's query. */
 export function cachedListing<T>(
   ctx: Context,
   namespace: CacheNamespace,
-  input: unknown,
+  query: unknown,
   load: () => Promise<T>,
 ): Promise<T> {
-  return ctx.cache.readThrough(namespace, input, cacheTtlMs[namespace], load);
+  return ctx.cache.readThrough(namespace, query, cacheTtlMs[namespace], load);
+}
+
+/**
+ * A viewer query whose result is read through the cache, keyed by its parsed input. Its
+ * `meta.cache` lets the HTTP layer answer a GET that hits from the stored response, before tRPC
+ * (see `cachedResponses.ts`), which keys the same way.
+ */
+export function cachedListingQuery<TInput extends z.ZodType, TOutput>(
+  namespace: CacheNamespace,
+  input: TInput,
+  load: (ctx: Context, input: z.output<TInput>) => Promise<TOutput>,
+) {
+  return viewerProcedure
+    .meta({ access: "viewer", cache: namespace })
+    .input(input)
+    .query(({ ctx, input: parsed }) => {
+      // tRPC types a generic parser's output as a conditional it cannot resolve; it is this.
+      const query = parsed as z.output<TInput>;
+      return cachedListing(ctx, namespace, query, () => load(ctx, query));
+    });
 }
 
 /**

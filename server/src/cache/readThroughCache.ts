@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Redis, type Result } from "ioredis";
+import { LRUCache } from "lru-cache";
 import superjson from "superjson";
 import type { AppLogger } from "../logger.js";
 import { type CacheNamespace, cacheNamespaces } from "./namespaces.js";
@@ -11,6 +12,8 @@ export interface CacheOptions {
   logger: AppLogger;
   /** Values larger than this (serialized) are served but not stored. */
   maxValueBytes?: number;
+  /** Memory for this process's copies of stored values, so a hit need not fetch the value. */
+  localMaxBytes?: number;
 }
 
 export interface NamespaceStats {
@@ -39,15 +42,45 @@ const emptyStats = (): NamespaceStats => ({
 declare module "ioredis" {
   interface RedisCommander<Context> {
     /** See `readScript`. */
-    conveyorRead(generationKey: string, valuePrefix: string, hash: string): Result<[string, string | null], Context>;
+    conveyorRead(
+      generationKey: string,
+      valuePrefix: string,
+      hash: string,
+      localGeneration: string,
+    ): Result<[generation: string, value?: string | typeof localCopyIsCurrent, ttlMs?: number], Context>;
   }
 }
 
-/** Reads the namespace's generation and the value under it in one round trip. */
+const localCopyIsCurrent = 1;
+
+/**
+ * Reads the namespace's generation and the value stored under it in one round trip. When this
+ * process already holds the value under that generation (ARGV[3]) and the entry still exists, it
+ * answers 1 instead of the value, so the value crosses the wire only to a process that lacks it;
+ * with the value comes its remaining TTL. A missing value ends the reply early.
+ */
 const readScript = `
 local generation = redis.call('GET', KEYS[1]) or '0'
-local value = redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])
-return {generation, value}`;
+local key = ARGV[1] .. generation .. ':' .. ARGV[2]
+if generation == ARGV[3] then
+  if redis.call('EXISTS', key) == 1 then return {generation, ${localCopyIsCurrent}} end
+  return {generation}
+end
+local value = redis.call('GET', key)
+if not value then return {generation} end
+return {generation, value, redis.call('PTTL', key)}`;
+
+interface LocalCopy {
+  generation: string;
+  serialized: string;
+}
+
+interface Lookup {
+  /** The namespace's generation, or null when Redis could not be asked. */
+  generation: string | null;
+  /** The value stored for the query under that generation, serialized with the API's transformer. */
+  serialized: string | null;
+}
 
 /** Canonical JSON: object keys sorted, so `{a,b}` and `{b,a}` are the same query. */
 function stableStringify(value: unknown): string {
@@ -59,6 +92,10 @@ function stableStringify(value: unknown): string {
     .filter(([, item]) => item !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : 1));
   return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableStringify(item)}`).join(",")}}`;
+}
+
+function queryHash(query: unknown): string {
+  return createHash("sha1").update(stableStringify(query)).digest("base64url");
 }
 
 /**
@@ -73,6 +110,13 @@ export class ReadThroughCache {
   readonly #inFlight = new Map<string, Promise<unknown>>();
   readonly #stats = new Map<CacheNamespace, NamespaceStats>(cacheNamespaces.map((name) => [name, emptyStats()]));
   readonly #maxValueBytes: number;
+  /**
+   * Values this process has stored or fetched, by namespace and query hash. A copy is served only
+   * after Redis confirms, in the same round trip as always, that its generation is current and its
+   * entry still exists: every process sees every invalidation and expiry at once, and the copy only
+   * spares fetching and transferring the value.
+   */
+  readonly #local: LRUCache<string, LocalCopy>;
   #isDown = false;
   /** Times Redis became unavailable, and times a connection became ready, since start. */
   outages = 0;
@@ -80,6 +124,11 @@ export class ReadThroughCache {
 
   constructor(private readonly options: CacheOptions) {
     this.#maxValueBytes = options.maxValueBytes ?? 512 * 1024;
+    this.#local = new LRUCache<string, LocalCopy>({
+      maxSize: options.localMaxBytes ?? 64 * 1024 * 1024,
+      // UTF-16 code units, near enough to bytes for JSON.
+      sizeCalculation: (copy) => copy.serialized.length + 64,
+    });
     this.#redis = new Redis(options.redisUrl, {
       // Fail fast instead of queueing: a request must never wait for Redis to come back.
       enableOfflineQueue: false,
@@ -108,37 +157,21 @@ export class ReadThroughCache {
     return `${this.options.prefix}:gen:${namespace}`;
   }
 
-  /** The value for `query` in `namespace`, from Redis or (on a miss) from `load`, then stored. */
+  #valuePrefix(namespace: CacheNamespace): string {
+    return `${this.options.prefix}:v:${namespace}:`;
+  }
+
+  /** The value for `query` in `namespace`, from the cache or (on a miss) from `load`, then stored. */
   async readThrough<T>(namespace: CacheNamespace, query: unknown, ttlMs: number, load: () => Promise<T>): Promise<T> {
     const stats = this.#stats.get(namespace) ?? emptyStats();
-    const hash = createHash("sha1").update(stableStringify(query)).digest("base64url");
-    const valuePrefix = `${this.options.prefix}:v:${namespace}:`;
-    let generation: string | null = null;
-    if (this.#redis.status === "ready") {
-      try {
-        const [storedGeneration, value] = await this.#redis.conveyorRead(
-          this.#generationKey(namespace),
-          valuePrefix,
-          hash,
-        );
-        generation = storedGeneration;
-        if (value !== null) {
-          stats.hits += 1;
-          return superjson.parse<T>(value);
-        }
-        stats.misses += 1;
-      } catch (error) {
-        stats.errors += 1;
-        this.#down(error);
-      }
+    const hash = queryHash(query);
+    const { generation, serialized } = await this.#lookup(namespace, hash, stats);
+    if (serialized !== null) {
+      stats.hits += 1;
+      return superjson.parse<T>(serialized);
     }
-    if (generation === null) {
-      stats.bypasses += 1;
-      // Still connecting at start is not an outage; anything else is, and is reported once.
-      if (this.#redis.status !== "connecting" && this.#redis.status !== "connect" && this.#redis.status !== "wait") {
-        this.#down(new Error(`Redis connection is ${this.#redis.status}`));
-      }
-    }
+    if (generation === null) stats.bypasses += 1;
+    else stats.misses += 1;
 
     const flightKey = `${namespace}:${generation ?? "bypass"}:${hash}`;
     const pending = this.#inFlight.get(flightKey);
@@ -149,7 +182,7 @@ export class ReadThroughCache {
         const value = await load();
         stats.loads += 1;
         stats.loadMs += performance.now() - started;
-        if (generation !== null) await this.#store(`${valuePrefix}${generation}:${hash}`, value, ttlMs, stats);
+        if (generation !== null) await this.#store(namespace, hash, generation, value, ttlMs, stats);
         return value;
       } finally {
         this.#inFlight.delete(flightKey);
@@ -159,7 +192,55 @@ export class ReadThroughCache {
     return loading;
   }
 
-  async #store(key: string, value: unknown, ttlMs: number, stats: NamespaceStats): Promise<void> {
+  /**
+   * The stored value for `query`, still serialized with the API's transformer, or null when there
+   * is none (or Redis is unavailable): lets the HTTP layer answer a hit without parsing and
+   * re-serializing it. A null is not counted as a miss; the read-through that follows counts it.
+   */
+  async readSerialized(namespace: CacheNamespace, query: unknown): Promise<string | null> {
+    if (this.#redis.status !== "ready") return null;
+    const stats = this.#stats.get(namespace) ?? emptyStats();
+    const { serialized } = await this.#lookup(namespace, queryHash(query), stats);
+    if (serialized !== null) stats.hits += 1;
+    return serialized;
+  }
+
+  async #lookup(namespace: CacheNamespace, hash: string, stats: NamespaceStats): Promise<Lookup> {
+    if (this.#redis.status === "ready") {
+      const localKey = `${namespace}:${hash}`;
+      const local = this.#local.get(localKey);
+      try {
+        const [generation, value, ttlMs] = await this.#redis.conveyorRead(
+          this.#generationKey(namespace),
+          this.#valuePrefix(namespace),
+          hash,
+          local?.generation ?? "",
+        );
+        if (value === localCopyIsCurrent && local) return { generation, serialized: local.serialized };
+        if (typeof value !== "string") return { generation, serialized: null };
+        this.#local.set(localKey, { generation, serialized: value }, { ttl: Math.max(1, ttlMs ?? 1) });
+        return { generation, serialized: value };
+      } catch (error) {
+        stats.errors += 1;
+        this.#down(error);
+        return { generation: null, serialized: null };
+      }
+    }
+    // Still connecting at start is not an outage; anything else is, and is reported once.
+    if (this.#redis.status !== "connecting" && this.#redis.status !== "connect" && this.#redis.status !== "wait") {
+      this.#down(new Error(`Redis connection is ${this.#redis.status}`));
+    }
+    return { generation: null, serialized: null };
+  }
+
+  async #store(
+    namespace: CacheNamespace,
+    hash: string,
+    generation: string,
+    value: unknown,
+    ttlMs: number,
+    stats: NamespaceStats,
+  ): Promise<void> {
     const serialized = superjson.stringify(value);
     if (Buffer.byteLength(serialized) > this.#maxValueBytes) {
       stats.oversize += 1;
@@ -168,7 +249,8 @@ export class ReadThroughCache {
     // ±10 % jitter, so entries written together do not all expire in the same instant.
     const ttl = Math.max(1, Math.round(ttlMs * (0.9 + Math.random() * 0.2)));
     try {
-      await this.#redis.set(key, serialized, "PX", ttl);
+      await this.#redis.set(`${this.#valuePrefix(namespace)}${generation}:${hash}`, serialized, "PX", ttl);
+      this.#local.set(`${namespace}:${hash}`, { generation, serialized }, { ttl });
     } catch (error) {
       stats.errors += 1;
       this.#down(error);

@@ -6,7 +6,7 @@ import {
   listFlowsInputSchema,
   watchFlowInputSchema,
 } from "@conveyor/shared";
-import { cachedListing, invalidateAfter } from "../cache/procedures.js";
+import { cachedListingQuery, invalidateAfter } from "../cache/procedures.js";
 import { watchFlow } from "../events/watch.js";
 import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
 import { cancelFlow } from "./cancelFlow.js";
@@ -30,9 +30,7 @@ export const flowsRouter = router({
   get: viewerProcedure.input(flowIdInputSchema).query(({ ctx, input }) => getFlow(ctx.db, input.id)),
 
   /** Micro-cached (≤ 1 s), as runs: flows finish without the API's knowledge. */
-  list: viewerProcedure
-    .input(listFlowsInputSchema)
-    .query(({ ctx, input }) => cachedListing(ctx, "flows", input, () => listFlows(ctx.db, input))),
+  list: cachedListingQuery("flows", listFlowsInputSchema, (ctx, input) => listFlows(ctx.db, input)),
 
   /** The flow's events: history, then live, ending when every run of it has finished. */
   watch: viewerProcedure

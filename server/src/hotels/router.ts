@@ -1,13 +1,11 @@
 import { hotelIdInputSchema, hotelInputSchema, listHotelsInputSchema, updateHotelInputSchema } from "@conveyor/shared";
-import { cachedListing, invalidateAfter } from "../cache/procedures.js";
-import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
+import { cachedListingQuery, invalidateAfter } from "../cache/procedures.js";
+import { operatorProcedure, router } from "../trpc.js";
 import { createHotel, deleteHotel, listHotels, updateHotel } from "./service.js";
 
 export const hotelsRouter = router({
   /** Read through the cache; any hotel write invalidates it exactly. */
-  list: viewerProcedure
-    .input(listHotelsInputSchema)
-    .query(({ ctx, input }) => cachedListing(ctx, "hotels", input, () => listHotels(ctx.db, input))),
+  list: cachedListingQuery("hotels", listHotelsInputSchema, (ctx, input) => listHotels(ctx.db, input)),
 
   create: operatorProcedure
     .input(hotelInputSchema)

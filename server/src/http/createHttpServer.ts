@@ -7,6 +7,7 @@ import { sql } from "drizzle-orm";
 import Fastify, { type FastifyReply } from "fastify";
 import { z } from "zod";
 import { tokenFromRequest } from "../auth/credentials.js";
+import { answerCachedListings, cachedQueriesOf } from "../cache/cachedResponses.js";
 import { imageRoutes } from "../images/httpRoutes.js";
 import { ImageStorage } from "../images/storage.js";
 import type { AppLogger } from "../logger.js";
@@ -67,6 +68,13 @@ export async function createHttpServer(options: HttpServerOptions) {
     return { ...services, principal };
   };
 
+  // Before tRPC (and after the cookie parser): hits of cached listings never reach it.
+  answerCachedListings(app, {
+    prefix: "/trpc",
+    queries: cachedQueriesOf(appRouter),
+    cache: services.cache,
+    authenticator: services.authenticator,
+  });
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
     trpcOptions: {

@@ -1,6 +1,6 @@
 import { listReportsInputSchema } from "@conveyor/shared";
-import { cachedListing } from "../cache/procedures.js";
-import { router, viewerProcedure } from "../trpc.js";
+import { cachedListingQuery } from "../cache/procedures.js";
+import { router } from "../trpc.js";
 import { listReports } from "./service.js";
 
 export const reportsRouter = router({
@@ -8,7 +8,5 @@ export const reportsRouter = router({
    * Read through the cache. Reports are written by workers, which do not tell the API, so this
    * namespace lives a second at most instead of being invalidated.
    */
-  list: viewerProcedure
-    .input(listReportsInputSchema)
-    .query(({ ctx, input }) => cachedListing(ctx, "reports", input, () => listReports(ctx.db, input))),
+  list: cachedListingQuery("reports", listReportsInputSchema, (ctx, input) => listReports(ctx.db, input)),
 });

@@ -7,7 +7,7 @@ import {
   runIdsInputSchema,
   watchRunInputSchema,
 } from "@conveyor/shared";
-import { cachedListing, invalidateAfter } from "../cache/procedures.js";
+import { cachedListingQuery, invalidateAfter } from "../cache/procedures.js";
 import { watchRun } from "../events/watch.js";
 import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
 import {
@@ -41,9 +41,7 @@ export const runsRouter = router({
   get: viewerProcedure.input(runIdInputSchema).query(({ ctx, input }) => getRun(ctx.db, input.id)),
 
   /** Micro-cached (≤ 1 s): run states change without the API's knowledge; enqueues invalidate at once. */
-  list: viewerProcedure
-    .input(listRunsInputSchema)
-    .query(({ ctx, input }) => cachedListing(ctx, "runs", input, () => listRuns(ctx.db, input))),
+  list: cachedListingQuery("runs", listRunsInputSchema, (ctx, input) => listRuns(ctx.db, input)),
 
   /** The run's events: history, then live, ending with its terminal event. */
   watch: viewerProcedure

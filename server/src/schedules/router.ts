@@ -5,7 +5,7 @@ import {
   scheduleIdInputSchema,
   updateScheduleInputSchema,
 } from "@conveyor/shared";
-import { cachedListing, invalidateAfter } from "../cache/procedures.js";
+import { cachedListingQuery, invalidateAfter } from "../cache/procedures.js";
 import { adminProcedure, router, viewerProcedure } from "../trpc.js";
 import {
   createSchedule,
@@ -52,9 +52,7 @@ export const schedulesRouter = router({
 
   get: viewerProcedure.input(scheduleIdInputSchema).query(({ ctx, input }) => getSchedule(ctx.db, input.id)),
 
-  list: viewerProcedure
-    .input(listSchedulesInputSchema)
-    .query(({ ctx, input }) => cachedListing(ctx, "schedules", input, () => listSchedules(ctx.db, input))),
+  list: cachedListingQuery("schedules", listSchedulesInputSchema, (ctx, input) => listSchedules(ctx.db, input)),
 
   /** The expression in words and its next fire times, before anything is saved. */
   preview: viewerProcedure.input(previewScheduleInputSchema).query(({ input }) => previewSchedule(input)),

@@ -1,13 +1,11 @@
 import { listUsersInputSchema, registerUserInputSchema, userIdInputSchema } from "@conveyor/shared";
-import { cachedListing, invalidateAfter } from "../cache/procedures.js";
-import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
+import { cachedListingQuery, invalidateAfter } from "../cache/procedures.js";
+import { operatorProcedure, router } from "../trpc.js";
 import { deleteUser, listUsers, registerUser } from "./service.js";
 
 export const usersRouter = router({
   /** Read through the cache; registering or deleting a user invalidates it. */
-  list: viewerProcedure
-    .input(listUsersInputSchema)
-    .query(({ ctx, input }) => cachedListing(ctx, "users", input, () => listUsers(ctx.db, input))),
+  list: cachedListingQuery("users", listUsersInputSchema, (ctx, input) => listUsers(ctx.db, input)),
 
   /** Inserts the user and enqueues the welcome email and the audit entry, all in one transaction. */
   register: operatorProcedure
