@@ -35,8 +35,8 @@ async function startFullPath(url: string, onMark: (n: number) => void) {
     api: true,
     worker: true,
     staticDir: null,
-    implementations: (db) => [
-      ...bundledImplementations(db),
+    implementations: (db, settings) => [
+      ...bundledImplementations(db, settings),
       implementTask(mark, async ({ n }) => {
         onMark(n);
         return { n };

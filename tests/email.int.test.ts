@@ -6,7 +6,6 @@ import { eq, sql } from "drizzle-orm";
 import { SMTPServer, type SMTPServerError } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "../server/src/db/client.js";
-import { ImageStorage } from "../server/src/images/storage.js";
 import { implementEmailSend, messageIdFor } from "../server/src/tasks/emailSend.js";
 import { createSmtpMailer } from "../server/src/tasks/smtpMailer.js";
 import { NonRetryableError } from "../server/src/worker/taskErrors.js";
@@ -110,7 +109,7 @@ beforeAll(async () => {
   await sink.start();
   database = await createTestDatabase("email");
   app = await startTestConveyor(database.url, { worker: false });
-  worker = await startExampleWorker(database.url, { smtpUrl: sink.url, storage: new ImageStorage(tmpdir()) });
+  worker = await startExampleWorker(database.url, { smtpUrl: sink.url, storageDir: tmpdir() });
 });
 
 afterAll(async () => {

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { type httpFetch, httpFetchLimits, type TaskInput } from "@conveyor/shared";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ImageStorage } from "../server/src/images/storage.js";
 import { type ExampleWorker, startExampleWorker } from "./fixtures/exampleWorker.js";
 import { isFinished, startTestConveyor, type TestConveyor, waitForRun } from "./fixtures/testConveyor.js";
 import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
@@ -55,7 +54,7 @@ beforeAll(async () => {
   await server.start();
   database = await createTestDatabase("http_fetch");
   app = await startTestConveyor(database.url, { worker: false });
-  worker = await startExampleWorker(database.url, { storage: new ImageStorage(tmpdir()) });
+  worker = await startExampleWorker(database.url, { storageDir: tmpdir() });
 });
 
 afterAll(async () => {

@@ -21,12 +21,9 @@ let storage: ImageStorage;
 beforeAll(async () => {
   storageDir = await mkdtemp(join(tmpdir(), "conveyor-images-"));
   storage = new ImageStorage(storageDir);
-  // The API process reads STORAGE_DIR from its environment (createHttpServer has no config to
-  // hand it); this file runs in a process of its own, so setting it here touches no other test.
-  process.env.STORAGE_DIR = storageDir;
   database = await createTestDatabase("images");
-  app = await startTestConveyor(database.url, { worker: false });
-  worker = await startExampleWorker(database.url, { storage });
+  app = await startTestConveyor(database.url, { worker: false, env: { STORAGE_DIR: storageDir } });
+  worker = await startExampleWorker(database.url, { storageDir });
 });
 
 afterAll(async () => {

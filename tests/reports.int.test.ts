@@ -2,7 +2,6 @@ import { tmpdir } from "node:os";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "../server/src/db/client.js";
-import { ImageStorage } from "../server/src/images/storage.js";
 import { type ExampleWorker, startExampleWorker } from "./fixtures/exampleWorker.js";
 import { isFinished, startTestConveyor, type TestConveyor, waitForRun } from "./fixtures/testConveyor.js";
 import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
@@ -14,7 +13,7 @@ let worker: ExampleWorker;
 beforeAll(async () => {
   database = await createTestDatabase("reports");
   app = await startTestConveyor(database.url, { worker: false });
-  worker = await startExampleWorker(database.url, { storage: new ImageStorage(tmpdir()) });
+  worker = await startExampleWorker(database.url, { storageDir: tmpdir() });
 });
 
 afterAll(async () => {

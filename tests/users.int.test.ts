@@ -3,7 +3,6 @@ import { TRPCClientError } from "@trpc/client";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "../server/src/db/client.js";
-import { ImageStorage } from "../server/src/images/storage.js";
 import { implementAuditRecord } from "../server/src/tasks/auditRecord.js";
 import { attemptContext, type ExampleWorker, startExampleWorker } from "./fixtures/exampleWorker.js";
 import { startTestConveyor, type TestConveyor, waitForRun } from "./fixtures/testConveyor.js";
@@ -16,7 +15,7 @@ let worker: ExampleWorker;
 beforeAll(async () => {
   database = await createTestDatabase("users");
   app = await startTestConveyor(database.url, { worker: false });
-  worker = await startExampleWorker(database.url, { storage: new ImageStorage(tmpdir()) });
+  worker = await startExampleWorker(database.url, { storageDir: tmpdir() });
 });
 
 afterAll(async () => {

@@ -13,7 +13,7 @@ import { SubscriptionLimiter } from "./events/subscriptionLimiter.js";
 import { createHttpServer, type HttpServer } from "./http/createHttpServer.js";
 import { type AppLogger, createLogger } from "./logger.js";
 import { createScheduleTickTask, scheduleTickCronItem, scheduleTickTaskName } from "./schedules/tick.js";
-import { bundledImplementations } from "./tasks/bundled.js";
+import { type BundledTaskSettings, bundledImplementations, bundledTaskSettings } from "./tasks/bundled.js";
 import { TaskCatalog } from "./tasks/catalog.js";
 import type { AppServices } from "./trpc.js";
 import { jobsPerTaskSlot, type RunningWorker, startWorker } from "./worker/startWorker.js";
@@ -28,7 +28,7 @@ export interface ConveyorOptions {
   /** Run a worker in this process. */
   worker: boolean;
   /** The task implementations this process knows; the bundled tasks by default. */
-  implementations?: (db: Database) => TaskImplementation[];
+  implementations?: (db: Database, settings: BundledTaskSettings) => TaskImplementation[];
   staticDir?: string | null;
   logger?: AppLogger;
   /** Worker poll interval for due retries and scheduled runs, in milliseconds. */
@@ -66,7 +66,8 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
     throw new Error(`could not migrate ${redact(config.DATABASE_URL)}`, { cause: error });
   }
   const db = createDatabase(pool);
-  const implementations = (options.implementations ?? bundledImplementations)(db);
+  const settings = bundledTaskSettings(config);
+  const implementations = (options.implementations ?? bundledImplementations)(db, settings);
   const catalog = new TaskCatalog(implementations.map((implementation) => implementation.definition));
   const hub = options.api ? new EventHub(db, config.DATABASE_URL, logger) : null;
   const services: AppServices = {
@@ -116,7 +117,12 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
   let loginUrl: string | null = null;
   if (options.api) {
     await hub?.start();
-    http = await createHttpServer({ services, staticDir: options.staticDir ?? defaultStaticDir, logger });
+    http = await createHttpServer({
+      services,
+      storage: settings.storage,
+      staticDir: options.staticDir ?? defaultStaticDir,
+      logger,
+    });
     await http.listen({ port: config.PORT, host: config.HOST });
     const address = http.server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;

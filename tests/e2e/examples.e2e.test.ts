@@ -6,7 +6,6 @@ import { sql } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ImageStorage } from "../../server/src/images/storage.js";
 import { launchBrowser, saveScreenshot } from "../fixtures/browser.js";
 import { type ExampleWorker, startExampleWorker } from "../fixtures/exampleWorker.js";
 import { startTestConveyor, type TestConveyor } from "../fixtures/testConveyor.js";
@@ -26,14 +25,15 @@ let filesDir: string;
 beforeAll(async () => {
   storageDir = await mkdtemp(join(tmpdir(), "conveyor-e2e-images-"));
   filesDir = await mkdtemp(join(tmpdir(), "conveyor-e2e-files-"));
-  // The API reads STORAGE_DIR from its environment (createHttpServer has no config to hand it);
-  // this file runs in a process of its own, so setting it here touches no other test.
-  process.env.STORAGE_DIR = storageDir;
   database = await createTestDatabase("e2e_examples");
   // The API here, the bundled tasks in a worker of their own, as in images.int.test.ts: that
   // worker's report.generate writes the reports table, which the test tasks' version does not.
-  app = await startTestConveyor(database.url, { staticDir: inject("staticDir"), worker: false });
-  worker = await startExampleWorker(database.url, { storage: new ImageStorage(storageDir) });
+  app = await startTestConveyor(database.url, {
+    staticDir: inject("staticDir"),
+    worker: false,
+    env: { STORAGE_DIR: storageDir },
+  });
+  worker = await startExampleWorker(database.url, { storageDir });
   browser = await launchBrowser();
   page = await browser.newPage();
   await page.goto(`${app.conveyor.url}/login?token=${app.tokens.operator}`);

@@ -9,13 +9,15 @@ import { z } from "zod";
 import { tokenFromRequest } from "../auth/credentials.js";
 import { answerCachedListings, cachedQueriesOf } from "../cache/cachedResponses.js";
 import { imageRoutes } from "../images/httpRoutes.js";
-import { ImageStorage } from "../images/storage.js";
+import type { ImageStorage } from "../images/storage.js";
 import type { AppLogger } from "../logger.js";
 import { type AppRouter, appRouter } from "../router.js";
 import type { AppServices, Context } from "../trpc.js";
 
 export interface HttpServerOptions {
   services: AppServices;
+  /** Where uploaded images are kept (STORAGE_DIR). */
+  storage: ImageStorage;
   /** The built web UI; served at `/` when present. */
   staticDir: string | null;
   logger: AppLogger;
@@ -121,7 +123,7 @@ export async function createHttpServer(options: HttpServerOptions) {
     return reply.code(204).send();
   });
 
-  await app.register(imageRoutes, { services, storage: ImageStorage.fromEnvironment() });
+  await app.register(imageRoutes, { services, storage: options.storage });
 
   if (options.staticDir && existsSync(options.staticDir)) {
     // wildcard: files are looked up per request, so a rebuilt UI is served without a restart.

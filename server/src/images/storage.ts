@@ -4,7 +4,6 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ImageFormat } from "@conveyor/shared";
-import { loadConfig } from "../config/env.js";
 
 /** STORAGE_DIR is resolved from here, so `./data/images` means the same wherever the process starts. */
 export const repositoryRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -21,11 +20,6 @@ export class ImageStorage {
 
   constructor(dir: string) {
     this.root = resolve(repositoryRoot, dir);
-  }
-
-  /** The storage STORAGE_DIR names, read from the environment as `npm start` reads it. */
-  static fromEnvironment(): ImageStorage {
-    return new ImageStorage(loadConfig().STORAGE_DIR);
   }
 
   originalPath(imageId: string, format: ImageFormat): string {

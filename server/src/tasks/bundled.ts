@@ -1,4 +1,4 @@
-import { type Config, loadConfig } from "../config/env.js";
+import type { Config } from "../config/env.js";
 import type { Database } from "../db/client.js";
 import { ImageStorage } from "../images/storage.js";
 import type { TaskImplementation } from "../worker/taskImplementation.js";
@@ -18,18 +18,13 @@ export interface BundledTaskSettings {
   storage: ImageStorage;
 }
 
-/** The settings from a loaded configuration; by default from the environment, as `npm start` reads it. */
-export function bundledTaskSettings(
-  config: Pick<Config, "SMTP_URL" | "STORAGE_DIR"> = loadConfig(),
-): BundledTaskSettings {
+/** The settings a loaded configuration gives. */
+export function bundledTaskSettings(config: Pick<Config, "SMTP_URL" | "STORAGE_DIR">): BundledTaskSettings {
   return { smtpUrl: config.SMTP_URL, storage: new ImageStorage(config.STORAGE_DIR) };
 }
 
 /** Implementations of every bundled task, bound to their dependencies. */
-export function bundledImplementations(
-  db: Database,
-  settings: BundledTaskSettings = bundledTaskSettings(),
-): TaskImplementation[] {
+export function bundledImplementations(db: Database, settings: BundledTaskSettings): TaskImplementation[] {
   return [
     implementReportGenerate({ stepMs: 400, db }),
     implementEmailSend(db, { mailer: settings.smtpUrl ? createSmtpMailer(settings.smtpUrl) : null }),
