@@ -12,10 +12,9 @@ import { v7 as uuidv7 } from "uuid";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
 import { InputError, type InputIssue, NotFoundError } from "../errors.js";
-import { persistRuns } from "../runs/persistRuns.js";
 import { buildRun, findTask, standalone, validateInput } from "../runs/prepareRun.js";
 import { listRunSummaries } from "../runs/service.js";
-import type { NewRun } from "../runs/sql/insertRuns.js";
+import { insertRuns, type NewRun } from "../runs/sql/insertRuns.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
 import { type FlowPlan, planChain, planDag, planGroup } from "./planFlow.js";
 
@@ -117,7 +116,7 @@ async function enqueuePlan(
     for (let from = 0; from < edges.length; from += 5_000) {
       await tx.insert(schema.runDependencies).values(edges.slice(from, from + 5_000));
     }
-    await persistRuns(tx, runs);
+    await insertRuns(tx, runs);
   });
   return { id: flowId, runIds: runs.map((run) => run.id) };
 }

@@ -13,10 +13,9 @@ import { schema } from "../db/client.js";
 import { InputError, type InputIssue, NotFoundError } from "../errors.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
 import { cancelRuns } from "./cancelRuns.js";
-import { persistRuns } from "./persistRuns.js";
 import { buildRun, findTask, type RunPlacement, standalone, validateInput } from "./prepareRun.js";
 import { addRunJobs, type RunJob } from "./sql/addRunJobs.js";
-import type { NewRun } from "./sql/insertRuns.js";
+import { insertRuns, type NewRun } from "./sql/insertRuns.js";
 import { reopenRun } from "./sql/reopenRun.js";
 
 export interface EnqueuedRun {
@@ -49,8 +48,8 @@ export async function enqueueRuns(
   });
   if (issues.length > 0) throw new InputError(issues);
 
-  return db.transaction(async (tx) => {
-    const inserted = await persistRuns(tx, runs);
+  const write = async (tx: Executor) => {
+    const inserted = await insertRuns(tx, runs);
     const duplicates = runs.filter((run) => !inserted.has(run.id));
     const existing = await findByIdempotencyKeys(
       tx,
@@ -62,7 +61,10 @@ export async function enqueueRuns(
       if (!holder) throw new Error(`run ${run.id} was neither inserted nor deduplicated`);
       return holder;
     });
-  });
+  };
+  // Without idempotency keys the write is one statement, atomic by itself: no transaction's extra
+  // round trips on the enqueue path.
+  return runs.some((run) => run.idempotencyKey) ? db.transaction(write) : write(db);
 }
 
 async function findByIdempotencyKeys(db: Executor, keys: string[]): Promise<Map<string, EnqueuedRun>> {

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 
 /**
@@ -7,9 +7,26 @@ import type { Executor } from "../../db/client.js";
  */
 export const jobMaxAttempts = 25;
 
+const runJobKeyPrefix = "run:";
+
 /** The job key of a run's single job, so the job can be found, replaced and removed by run id. */
 export function runJobKey(runId: string): string {
-  return `run:${runId}`;
+  return `${runJobKeyPrefix}${runId}`;
+}
+
+/**
+ * The `graphile_worker.job_spec` of the job of each run in `runs` (columns id, task, queue,
+ * priority, run_at: null runs it at once, by the database's clock) — for statements that add the
+ * jobs together with other writes.
+ */
+export function runJobSpecs(runs: SQL): SQL {
+  return sql`array(
+    select row(
+      j.task, json_build_object('runId', j.id), j.queue, j.run_at, ${jobMaxAttempts}::int,
+      ${runJobKeyPrefix} || j.id, j.priority, null
+    )::graphile_worker.job_spec
+    from ${runs} as j
+  )`;
 }
 
 export interface RunJob {
@@ -32,14 +49,7 @@ export async function addRunJobs(db: Executor, jobs: readonly RunJob[]): Promise
     queue: job.queue,
     priority: job.priority,
     run_at: job.runAt?.toISOString() ?? null,
-    job_key: runJobKey(job.runId),
   }));
-  await db.execute(sql`
-    select count(*) from graphile_worker.add_jobs(array(
-      select row(
-        j.task, json_build_object('runId', j.id), j.queue, j.run_at, ${jobMaxAttempts}::int,
-        j.job_key, j.priority, null
-      )::graphile_worker.job_spec
-      from jsonb_to_recordset(${JSON.stringify(specs)}::jsonb) as j(id uuid, task text, queue text, priority int, run_at timestamptz, job_key text)
-    ))`);
+  const runs = sql`jsonb_to_recordset(${JSON.stringify(specs)}::jsonb) as r(id uuid, task text, queue text, priority int, run_at timestamptz)`;
+  await db.execute(sql`select count(*) from graphile_worker.add_jobs(${runJobSpecs(sql`(select * from ${runs})`)})`);
 }

@@ -1,6 +1,7 @@
 import { eventsChannel, type RunStatus } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor, schema } from "../../db/client.js";
+import { runJobSpecs } from "./addRunJobs.js";
 
 export interface NewRun {
   id: string;
@@ -24,9 +25,10 @@ export interface NewRun {
 }
 
 /**
- * Inserts runs, their first events and the announcement in one statement, so a batch of
- * thousands costs one round trip; a run whose live idempotency key is taken is skipped.
- * Returns the ids inserted. Jobs are added separately (`addRunJobs`) in the same transaction.
+ * Inserts runs, their first events, the jobs of those that can run (not `waiting`) and the
+ * announcement in one statement, so a run or a batch of thousands costs one round trip and needs
+ * no transaction of its own; a run whose live idempotency key is taken is skipped (with its job).
+ * Returns the ids inserted.
  */
 export async function insertRuns(db: Executor, runs: readonly NewRun[]): Promise<Set<string>> {
   const rows = runs.map((run) => ({
@@ -68,14 +70,22 @@ export async function insertRuns(db: Executor, runs: readonly NewRun[]): Promise
         run_at timestamptz, flow_id uuid, flow_node text, pending_dependencies int, input_mode text,
         idempotency_key text, idempotency_expires_at timestamptz, rerun_of uuid, schedule_id uuid)
       on conflict (idempotency_key) where idempotency_key is not null do nothing
-      returning id, flow_id, status, task, run_at
+      returning id, flow_id, status, task, run_at, queue, priority
     ), new_events as (
       insert into events (run_id, flow_id, type, payload)
       select id, flow_id, 'run.' || status, jsonb_build_object('task', task, 'runAt', run_at)
       from new_runs
       returning id
+    ), new_jobs as (
+      -- Due runs take the database's clock (a null run_at), so a skewed app clock cannot delay them.
+      select count(*) as added from graphile_worker.add_jobs(${runJobSpecs(sql`(
+        select id, task, queue, priority, case when status = 'scheduled' then run_at end as run_at
+        from new_runs where status <> 'waiting'
+      )`)})
     )
-    select id, (select pg_notify(${eventsChannel}, max(id)::text) from new_events) as notified
+    -- new_jobs runs only if referenced: a select is not a data-modifying CTE.
+    select id, (select pg_notify(${eventsChannel}, max(id)::text) from new_events) as notified,
+      (select added from new_jobs) as jobs
     from new_runs`);
   return new Set(result.rows.map((row) => row.id));
 }
