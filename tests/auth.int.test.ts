@@ -2,29 +2,20 @@ import { hasRole, type Role, roles } from "@conveyor/shared";
 import { TRPCError } from "@trpc/server";
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createToken } from "../server/src/auth/tokens.js";
 import { createCaller } from "../server/src/router.js";
 import { callOverHttp, listProcedures } from "./fixtures/procedures.js";
-import { startTestConveyor, type TestConveyor } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { startFileConveyor } from "./fixtures/testConveyor.js";
 
-let database: TestDatabase;
-let app: TestConveyor;
+const { app } = await startFileConveyor("auth");
 let revokedToken: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase("auth");
-  app = await startTestConveyor(database.url);
   const revoked = await createToken(app.conveyor.db, { name: "revoked", role: "admin" });
   await app.client.tokens.revoke.mutate({ id: revoked.info.id });
   revokedToken = revoked.token;
-});
-
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
 });
 
 const procedures = listProcedures();

@@ -1,24 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { ReadThroughCache } from "../server/src/cache/readThroughCache.js";
 import { createLogger } from "../server/src/logger.js";
-import { dropCacheKeys, startTestConveyor, type TestConveyor } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { dropCacheKeys, startFileConveyor, startTestConveyor } from "./fixtures/testConveyor.js";
 
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-let database: TestDatabase;
-let app: TestConveyor;
+const { database, app } = await startFileConveyor("cache");
 const redis = new Redis(redisUrl);
 
-beforeAll(async () => {
-  database = await createTestDatabase("cache");
-  app = await startTestConveyor(database.url);
-});
-
 afterAll(async () => {
-  await app?.close();
-  await database?.drop();
   redis.disconnect();
 });
 

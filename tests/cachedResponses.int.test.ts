@@ -1,28 +1,15 @@
 import { randomBytes } from "node:crypto";
 import type { HotelInput } from "@conveyor/shared";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { cacheHeader } from "../server/src/cache/cachedResponses.js";
 import { enqueueRuns } from "../server/src/runs/service.js";
-import { startTestConveyor, type TestConveyor } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { startFileConveyor, startTestConveyor, type TestConveyor } from "./fixtures/testConveyor.js";
 
 /** Two API processes over one database and one cache prefix, as behind a load balancer. */
-let database: TestDatabase;
-let first: TestConveyor;
-let second: TestConveyor;
-
-beforeAll(async () => {
-  database = await createTestDatabase("cached_responses");
-  const env = { CACHE_PREFIX: `test:${randomBytes(4).toString("hex")}` };
-  first = await startTestConveyor(database.url, { env });
-  second = await startTestConveyor(database.url, { worker: false, env });
-});
-
-afterAll(async () => {
-  await second?.close();
-  await first?.close();
-  await database?.drop();
-});
+const env = { CACHE_PREFIX: `test:${randomBytes(4).toString("hex")}` };
+const { database, app: first } = await startFileConveyor("cached_responses", { env });
+const second = await startTestConveyor(database.url, { worker: false, env });
+afterAll(() => second.close());
 
 const hotel = (city: string): HotelInput => ({
   name: "Cache Lodge",

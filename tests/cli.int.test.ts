@@ -4,27 +4,18 @@ import { type AddressInfo, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestConveyor, type TestConveyor, waitForRun } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const cliPath = "packages/client/dist/cli.js";
 
-let database: TestDatabase;
-let app: TestConveyor;
+const { database, app } = await startFileConveyor("cli");
 
 beforeAll(async () => {
   await promisify(execFile)(process.execPath, ["--import", "tsx", "packages/client/scripts/build.ts", "--if-changed"], {
     cwd: repoRoot,
   });
-  database = await createTestDatabase("cli");
-  app = await startTestConveyor(database.url);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
 });
 
 interface Started {

@@ -16,15 +16,13 @@ import {
   RunFailedError,
   waitFor,
 } from "../packages/client/src/index.js";
-import { startTestConveyor, type TestConveyor, waitForRun } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { startFileConveyor, startTestConveyor, waitForRun } from "./fixtures/testConveyor.js";
 import { flaky, refuses } from "./fixtures/testTasks.js";
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
-let database: TestDatabase;
-let app: TestConveyor;
+const { database, app } = await startFileConveyor("client");
 let client: ConveyorClient;
 /** A separate project outside the repository whose node_modules is the repository's. */
 let consumerDir: string;
@@ -73,8 +71,6 @@ beforeAll(async () => {
   await run(process.execPath, ["--import", "tsx", "packages/client/scripts/build.ts", "--if-changed"], {
     cwd: repoRoot,
   });
-  database = await createTestDatabase("client");
-  app = await startTestConveyor(database.url);
   client = createClient({ url: app.conveyor.url ?? "", token: app.tokens.operator });
   consumerDir = await mkdtemp(join(tmpdir(), "conveyor-consumer-"));
   await symlink(join(repoRoot, "node_modules"), join(consumerDir, "node_modules"), "dir");
@@ -84,8 +80,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await app?.close();
-  await database?.drop();
   if (consumerDir) await rm(consumerDir, { recursive: true, force: true });
 });
 

@@ -1,19 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isFinished, startTestConveyor, type TestConveyor, waitForRun } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { describe, expect, it } from "vitest";
+import { isFinished, startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";
 
-let database: TestDatabase;
-let app: TestConveyor;
-
-beforeAll(async () => {
-  database = await createTestDatabase("dashboard_api");
-  app = await startTestConveyor(database.url);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
-});
+const { database, app } = await startFileConveyor("dashboard_api");
 
 describe("runs.list filters", () => {
   it("filters by queue, time range, and finds a run by id or idempotency key", async () => {

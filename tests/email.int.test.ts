@@ -10,8 +10,7 @@ import { implementEmailSend, messageIdFor } from "../server/src/tasks/emailSend.
 import { createSmtpMailer } from "../server/src/tasks/smtpMailer.js";
 import { NonRetryableError } from "../server/src/worker/taskErrors.js";
 import { attemptContext, type ExampleWorker, startExampleWorker } from "./fixtures/exampleWorker.js";
-import { isFinished, startTestConveyor, type TestConveyor, waitForRun } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { isFinished, startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";
 
 interface Delivery {
   to: string[];
@@ -100,22 +99,17 @@ function header(raw: string, name: string): string | null {
   return match?.[1]?.trim() ?? null;
 }
 
-let database: TestDatabase;
-let app: TestConveyor;
+const { database, app } = await startFileConveyor("email", { worker: false });
 let worker: ExampleWorker;
 const sink = new SmtpSink();
 
 beforeAll(async () => {
   await sink.start();
-  database = await createTestDatabase("email");
-  app = await startTestConveyor(database.url, { worker: false });
   worker = await startExampleWorker(database.url, { smtpUrl: sink.url, storageDir: tmpdir() });
 });
 
 afterAll(async () => {
   await worker?.close();
-  await app?.close();
-  await database?.drop();
   await sink.close();
 });
 

@@ -1,29 +1,11 @@
 import { chain, chord, member } from "@conveyor/shared";
 import { TRPCClientError } from "@trpc/client";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  isFinished,
-  startTestConveyor,
-  type TestConveyor,
-  waitForEvents,
-  waitForRun,
-} from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { describe, expect, it } from "vitest";
+import { isFinished, startFileConveyor, waitForEvents, waitForRun } from "./fixtures/testConveyor.js";
 import { add, sum } from "./fixtures/testTasks.js";
 
-let database: TestDatabase;
-let app: TestConveyor;
-
-beforeAll(async () => {
-  database = await createTestDatabase("flows");
-  app = await startTestConveyor(database.url);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
-});
+const { database, app } = await startFileConveyor("flows");
 
 /** Waits for the flow to leave `running`, on events, and returns it. */
 function waitForFlow(id: string) {

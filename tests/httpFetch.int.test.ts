@@ -4,8 +4,7 @@ import { type httpFetch, httpFetchLimits, type TaskInput } from "@conveyor/share
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ExampleWorker, startExampleWorker } from "./fixtures/exampleWorker.js";
-import { isFinished, startTestConveyor, type TestConveyor, waitForRun } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { isFinished, startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";
 
 type Handler = (request: IncomingMessage, response: ServerResponse, hit: number) => void;
 
@@ -45,22 +44,17 @@ class TestServer {
   }
 }
 
-let database: TestDatabase;
-let app: TestConveyor;
+const { database, app } = await startFileConveyor("http_fetch", { worker: false });
 let worker: ExampleWorker;
 const server = new TestServer();
 
 beforeAll(async () => {
   await server.start();
-  database = await createTestDatabase("http_fetch");
-  app = await startTestConveyor(database.url, { worker: false });
   worker = await startExampleWorker(database.url, { storageDir: tmpdir() });
 });
 
 afterAll(async () => {
   await worker?.close();
-  await app?.close();
-  await database?.drop();
   await server.close();
 });
 

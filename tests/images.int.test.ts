@@ -9,28 +9,20 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImageStorage } from "../server/src/images/storage.js";
 import { type ExampleWorker, startExampleWorker } from "./fixtures/exampleWorker.js";
-import { isFinished, startTestConveyor, type TestConveyor, waitForRun } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { isFinished, startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";
 
-let database: TestDatabase;
-let app: TestConveyor;
+const storageDir = await mkdtemp(join(tmpdir(), "conveyor-images-"));
+const storage = new ImageStorage(storageDir);
+const { database, app } = await startFileConveyor("images", { worker: false, env: { STORAGE_DIR: storageDir } });
 let worker: ExampleWorker;
-let storageDir: string;
-let storage: ImageStorage;
 
 beforeAll(async () => {
-  storageDir = await mkdtemp(join(tmpdir(), "conveyor-images-"));
-  storage = new ImageStorage(storageDir);
-  database = await createTestDatabase("images");
-  app = await startTestConveyor(database.url, { worker: false, env: { STORAGE_DIR: storageDir } });
   worker = await startExampleWorker(database.url, { storageDir });
 });
 
 afterAll(async () => {
   await worker?.close();
-  await app?.close();
-  await database?.drop();
-  if (storageDir) await rm(storageDir, { recursive: true, force: true });
+  await rm(storageDir, { recursive: true, force: true });
 });
 
 const png = (width: number, height: number) =>

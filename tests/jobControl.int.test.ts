@@ -1,30 +1,12 @@
 import { TRPCClientError } from "@trpc/client";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { pruneEvents } from "../server/src/events/sql/pruneEvents.js";
 import { pruneSucceededRuns } from "../server/src/runs/sql/pruneSucceededRuns.js";
-import {
-  isFinished,
-  startTestConveyor,
-  type TestConveyor,
-  waitForEvents,
-  waitForRun,
-} from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { isFinished, startFileConveyor, waitForEvents, waitForRun } from "./fixtures/testConveyor.js";
 import { exclusiveGauge } from "./fixtures/testTasks.js";
 
-let database: TestDatabase;
-let app: TestConveyor;
-
-beforeAll(async () => {
-  database = await createTestDatabase("control");
-  app = await startTestConveyor(database.url);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
-});
+const { database, app } = await startFileConveyor("control");
 
 const isRunning = (run: { status: string }) => run.status === "running";
 

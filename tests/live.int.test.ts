@@ -3,29 +3,17 @@ import { once } from "node:events";
 import type { LiveEvent } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type ApiClient,
   createApiClient,
+  startFileConveyor,
   startTestConveyor,
-  type TestConveyor,
   waitForEvents,
   waitForRun,
 } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
 
-let database: TestDatabase;
-let app: TestConveyor;
-
-beforeAll(async () => {
-  database = await createTestDatabase("live");
-  app = await startTestConveyor(database.url);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
-});
+const { database, app } = await startFileConveyor("live");
 
 interface Collected {
   events: LiveEvent[];

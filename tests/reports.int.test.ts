@@ -3,23 +3,17 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "../server/src/db/client.js";
 import { type ExampleWorker, startExampleWorker } from "./fixtures/exampleWorker.js";
-import { isFinished, startTestConveyor, type TestConveyor, waitForRun } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { isFinished, startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";
 
-let database: TestDatabase;
-let app: TestConveyor;
+const { database, app } = await startFileConveyor("reports", { worker: false });
 let worker: ExampleWorker;
 
 beforeAll(async () => {
-  database = await createTestDatabase("reports");
-  app = await startTestConveyor(database.url, { worker: false });
   worker = await startExampleWorker(database.url, { storageDir: tmpdir() });
 });
 
 afterAll(async () => {
   await worker?.close();
-  await app?.close();
-  await database?.drop();
 });
 
 async function generate(input: { userId: number; version?: number }) {

@@ -1,22 +1,10 @@
 import { TRPCClientError } from "@trpc/client";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { schema } from "../server/src/db/client.js";
-import { isFinished, startTestConveyor, type TestConveyor, waitForRun } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { isFinished, startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";
 
-let database: TestDatabase;
-let app: TestConveyor;
-
-beforeAll(async () => {
-  database = await createTestDatabase("runs");
-  app = await startTestConveyor(database.url);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
-});
+const { database, app } = await startFileConveyor("runs");
 
 async function countRuns(): Promise<number> {
   const [row] = await app.conveyor.db.select({ count: sql<number>`count(*)::int` }).from(schema.runs);

@@ -1,21 +1,9 @@
 import type { Role } from "@conveyor/shared";
 import { TRPCClientError } from "@trpc/client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestConveyor, type TestConveyor } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { describe, expect, it } from "vitest";
+import { startFileConveyor } from "./fixtures/testConveyor.js";
 
-let database: TestDatabase;
-let app: TestConveyor;
-
-beforeAll(async () => {
-  database = await createTestDatabase("schedules_api");
-  app = await startTestConveyor(database.url, { worker: false });
-});
-
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
-});
+const { app } = await startFileConveyor("schedules_api", { worker: false });
 
 const schedulesAs = (role: Role) => app.clients[role].schedules;
 

@@ -1,6 +1,6 @@
 import type { CreateScheduleInput } from "@conveyor/shared";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { schema } from "../server/src/db/client.js";
 import { InputError, type InputIssue } from "../server/src/errors.js";
 import { getRun } from "../server/src/runs/service.js";
@@ -15,26 +15,14 @@ import {
   updateSchedule,
 } from "../server/src/schedules/service.js";
 import { createScheduleTickTask, fireDueSchedules, fireKey } from "../server/src/schedules/tick.js";
-import { startTestConveyor, type TestConveyor } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { startFileConveyor } from "./fixtures/testConveyor.js";
 
-let database: TestDatabase;
-let app: TestConveyor;
-
-beforeAll(async () => {
-  database = await createTestDatabase("schedules");
-  // No worker: nothing ticks on its own, so every fire below happens at the `now` a test passes.
-  app = await startTestConveyor(database.url, { worker: false });
-});
+// No worker: nothing ticks on its own, so every fire below happens at the `now` a test passes.
+const { app } = await startFileConveyor("schedules", { worker: false });
 
 afterEach(async () => {
   // Every tick fires every due schedule; each test starts from none.
   await app.conveyor.db.delete(schema.schedules);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
 });
 
 const db = () => app.conveyor.db;

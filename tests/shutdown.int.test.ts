@@ -1,22 +1,17 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { isFinished, startTestConveyor, type TestConveyor, waitForRun } from "./fixtures/testConveyor.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  isFinished,
+  startFileConveyor,
+  startTestConveyor,
+  type TestConveyor,
+  waitForRun,
+} from "./fixtures/testConveyor.js";
 import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
 
-let database: TestDatabase;
-let api: TestConveyor;
-
-beforeAll(async () => {
-  database = await createTestDatabase("shutdown");
-  api = await startTestConveyor(database.url, { worker: false });
-});
-
-afterAll(async () => {
-  await api?.close();
-  await database?.drop();
-});
+const { database, app: api } = await startFileConveyor("shutdown", { worker: false });
 
 const isRunning = (run: { status: string }) => run.status === "running";
 

@@ -5,23 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "../server/src/db/client.js";
 import { implementAuditRecord } from "../server/src/tasks/auditRecord.js";
 import { attemptContext, type ExampleWorker, startExampleWorker } from "./fixtures/exampleWorker.js";
-import { startTestConveyor, type TestConveyor, waitForRun } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";
 
-let database: TestDatabase;
-let app: TestConveyor;
+const { database, app } = await startFileConveyor("users", { worker: false });
 let worker: ExampleWorker;
 
 beforeAll(async () => {
-  database = await createTestDatabase("users");
-  app = await startTestConveyor(database.url, { worker: false });
   worker = await startExampleWorker(database.url, { storageDir: tmpdir() });
 });
 
 afterAll(async () => {
   await worker?.close();
-  await app?.close();
-  await database?.drop();
 });
 
 const succeeded = (run: { status: string }) => run.status === "succeeded";

@@ -1,29 +1,17 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   isFinished,
+  startFileConveyor,
   startTestConveyor,
-  type TestConveyor,
   waitForEvents,
   waitForRun,
 } from "./fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
 
-let database: TestDatabase;
-let api: TestConveyor;
+const { database, app: api } = await startFileConveyor("workers", { worker: false });
 const fastHeartbeat = { WORKER_HEARTBEAT_MS: "200", WORKER_DEAD_AFTER_MS: "1500" };
-
-beforeAll(async () => {
-  database = await createTestDatabase("workers");
-  api = await startTestConveyor(database.url, { worker: false });
-});
-
-afterAll(async () => {
-  await api?.close();
-  await database?.drop();
-});
 
 function startWorkerProcess(): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", "server/src/main.ts", "--worker"], {

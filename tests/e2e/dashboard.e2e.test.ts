@@ -3,21 +3,17 @@ import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchBrowser, saveScreenshot } from "../fixtures/browser.js";
-import { startTestConveyor, type TestConveyor, waitForRun } from "../fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/testDatabase.js";
+import { startFileConveyor, waitForRun } from "../fixtures/testConveyor.js";
 
 const staticDir = inject("staticDir");
 const docsDir = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
 
-let database: TestDatabase;
-let app: TestConveyor;
+const { database, app } = await startFileConveyor("e2e_dashboard", { staticDir });
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
-  database = await createTestDatabase("e2e_dashboard");
-  app = await startTestConveyor(database.url, { staticDir });
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
@@ -27,8 +23,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
-  await database?.drop();
 });
 
 /** The picture of a view kept in the docs, beside the test artifacts. */

@@ -1,26 +1,20 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { launchBrowser, saveScreenshot } from "../fixtures/browser.js";
-import { startTestConveyor, type TestConveyor } from "../fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/testDatabase.js";
+import { startFileConveyor } from "../fixtures/testConveyor.js";
 
 const staticDir = inject("staticDir");
 
-let database: TestDatabase;
-let app: TestConveyor;
+const { app } = await startFileConveyor("e2e_enqueue", { staticDir });
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  database = await createTestDatabase("e2e_enqueue");
-  app = await startTestConveyor(database.url, { staticDir });
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
-  await database?.drop();
 });
 
 beforeEach(async () => {

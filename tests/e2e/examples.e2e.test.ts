@@ -8,31 +8,26 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchBrowser, saveScreenshot } from "../fixtures/browser.js";
 import { type ExampleWorker, startExampleWorker } from "../fixtures/exampleWorker.js";
-import { startTestConveyor, type TestConveyor } from "../fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/testDatabase.js";
+import { startFileConveyor } from "../fixtures/testConveyor.js";
 
 /** The example pages' screenshots in the docs, kept in the repository (unlike test artifacts). */
 const docsScreenshotsDir = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
 
-let database: TestDatabase;
-let app: TestConveyor;
+const storageDir = await mkdtemp(join(tmpdir(), "conveyor-e2e-images-"));
+// The API here, the bundled tasks in a worker of their own, as in images.int.test.ts: that
+// worker's report.generate writes the reports table, which the test tasks' version does not.
+const { database, app } = await startFileConveyor("e2e_examples", {
+  staticDir: inject("staticDir"),
+  worker: false,
+  env: { STORAGE_DIR: storageDir },
+});
 let worker: ExampleWorker;
 let browser: Browser;
 let page: Page;
-let storageDir: string;
 let filesDir: string;
 
 beforeAll(async () => {
-  storageDir = await mkdtemp(join(tmpdir(), "conveyor-e2e-images-"));
   filesDir = await mkdtemp(join(tmpdir(), "conveyor-e2e-files-"));
-  database = await createTestDatabase("e2e_examples");
-  // The API here, the bundled tasks in a worker of their own, as in images.int.test.ts: that
-  // worker's report.generate writes the reports table, which the test tasks' version does not.
-  app = await startTestConveyor(database.url, {
-    staticDir: inject("staticDir"),
-    worker: false,
-    env: { STORAGE_DIR: storageDir },
-  });
   worker = await startExampleWorker(database.url, { storageDir });
   browser = await launchBrowser();
   page = await browser.newPage();
@@ -43,9 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await worker?.close();
-  await app?.close();
-  await database?.drop();
-  if (storageDir) await rm(storageDir, { recursive: true, force: true });
+  await rm(storageDir, { recursive: true, force: true });
   if (filesDir) await rm(filesDir, { recursive: true, force: true });
 });
 

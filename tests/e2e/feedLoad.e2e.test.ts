@@ -2,17 +2,13 @@ import { sql } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchBrowser } from "../fixtures/browser.js";
-import { startTestConveyor, type TestConveyor } from "../fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/testDatabase.js";
+import { startFileConveyor } from "../fixtures/testConveyor.js";
 
-let database: TestDatabase;
-let app: TestConveyor;
+const { app } = await startFileConveyor("e2e_feed_load", { staticDir: inject("staticDir"), worker: false });
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  database = await createTestDatabase("e2e_feed_load");
-  app = await startTestConveyor(database.url, { staticDir: inject("staticDir"), worker: false });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(`${app.conveyor.url}/login?token=${app.tokens.viewer}`);
@@ -21,8 +17,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
-  await database?.drop();
 });
 
 describe("the runs view under a fast live feed", () => {

@@ -1,18 +1,14 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchBrowser, saveScreenshot } from "../fixtures/browser.js";
-import { startTestConveyor, type TestConveyor } from "../fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/testDatabase.js";
+import { startFileConveyor } from "../fixtures/testConveyor.js";
 
-let database: TestDatabase;
-let app: TestConveyor;
+const { app } = await startFileConveyor("e2e_live", { staticDir: inject("staticDir") });
 let browser: Browser;
 let page: Page;
 const apiCalls: string[] = [];
 
 beforeAll(async () => {
-  database = await createTestDatabase("e2e_live");
-  app = await startTestConveyor(database.url, { staticDir: inject("staticDir") });
   browser = await launchBrowser();
   page = await browser.newPage();
   page.on("request", (request) => {
@@ -25,8 +21,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
-  await database?.drop();
 });
 
 describe("the UI moves live, without polling", () => {

@@ -5,27 +5,21 @@ import pg from "pg";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { launchBrowser, saveScreenshot } from "../fixtures/browser.js";
-import { startTestConveyor, type TestConveyor, waitForRun } from "../fixtures/testConveyor.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/testDatabase.js";
+import { startFileConveyor, waitForRun } from "../fixtures/testConveyor.js";
 
 const staticDir = inject("staticDir");
 const docsScreenshots = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
 
-let database: TestDatabase;
-let app: TestConveyor;
+const { database, app } = await startFileConveyor("e2e_runs", { staticDir });
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  database = await createTestDatabase("e2e_runs");
-  app = await startTestConveyor(database.url, { staticDir });
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
-  await database?.drop();
 });
 
 beforeEach(async () => {
