@@ -1,6 +1,6 @@
 import type { Role } from "@conveyor/shared";
-import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
+import { rejection } from "./fixtures/rejection.js";
 import { startFileConveyor } from "./fixtures/testConveyor.js";
 
 const { app } = await startFileConveyor("schedules_api", { worker: false });
@@ -8,19 +8,6 @@ const { app } = await startFileConveyor("schedules_api", { worker: false });
 const schedulesAs = (role: Role) => app.clients[role].schedules;
 
 const report = { kind: "task" as const, task: "report.generate", input: { userId: 7 } };
-
-async function rejection(call: Promise<unknown>) {
-  const error = await call.then(
-    () => {
-      throw new Error("expected the call to be rejected");
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(TRPCClientError);
-  const clientError = error as TRPCClientError<never>;
-  const data = clientError.data as unknown as { code: string; issues: { path: unknown[]; message: string }[] | null };
-  return { message: clientError.message, code: data.code, issues: data.issues };
-}
 
 describe("roles", () => {
   it("a viewer can list, get and preview, but not create", async () => {

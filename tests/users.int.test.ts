@@ -1,10 +1,10 @@
 import { tmpdir } from "node:os";
-import { TRPCClientError } from "@trpc/client";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "../server/src/db/client.js";
 import { implementAuditRecord } from "../server/src/tasks/auditRecord.js";
 import { attemptContext, type ExampleWorker, startExampleWorker } from "./fixtures/exampleWorker.js";
+import { rejection } from "./fixtures/rejection.js";
 import { startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";
 
 const { database, app } = await startFileConveyor("users", { worker: false });
@@ -37,19 +37,6 @@ async function registerSettled(input: { username: string; email: string }) {
   await waitForRun(database.url, written.user.welcomeEmailRunId ?? "", succeeded);
   await waitForRun(database.url, written.auditRunId, succeeded);
   return written;
-}
-
-async function rejection(call: Promise<unknown>) {
-  const error = await call.then(
-    () => {
-      throw new Error("expected the call to be rejected");
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(TRPCClientError);
-  const clientError = error as TRPCClientError<never>;
-  const data = clientError.data as unknown as { code: string; issues: { path: unknown[]; message: string }[] | null };
-  return { code: data.code, message: clientError.message, issues: data.issues };
 }
 
 describe("users.register", () => {
