@@ -1,7 +1,8 @@
 import { type HotelInput, hotelInputSchema } from "@conveyor/shared";
 import { useForm } from "react-hook-form";
 import { trpc } from "../../../trpc";
-import { FormError, FormField } from "../FormField";
+import { ExampleForm } from "../ExampleForm";
+import { FormField } from "../FormField";
 import { showApiError, zodResolver } from "../zodForm";
 
 const fields = ["name", "city", "country", "stars", "pricePerNightCents", "rooms"] as const;
@@ -26,60 +27,43 @@ export function HotelForm({ city }: { city: string | undefined }) {
   const added = createHotel.data;
 
   return (
-    <section className="card" aria-labelledby="hotel-form-title">
-      <h2 id="hotel-form-title">Add a hotel</h2>
-      <form
-        id="hotel"
-        className="example-form"
-        noValidate
-        aria-labelledby="hotel-form-title"
-        onSubmit={handleSubmit((input) => createHotel.mutate(input))}
-      >
-        <div className="example-fields">
-          <FormField form="hotel" name="name" label="Name" error={errors.name?.message}>
-            {(control) => <input {...control} {...register("name")} autoComplete="off" />}
-          </FormField>
-          <FormField form="hotel" name="city" label="City" error={errors.city?.message}>
-            {(control) => <input {...control} {...register("city")} autoComplete="off" />}
-          </FormField>
-          <FormField form="hotel" name="country" label="Country" error={errors.country?.message}>
-            {(control) => <input {...control} {...register("country")} autoComplete="off" />}
-          </FormField>
-          <FormField form="hotel" name="stars" label="Stars" hint="1 to 5" error={errors.stars?.message}>
-            {(control) => <input {...control} {...register("stars", number)} type="number" min={1} max={5} step={1} />}
-          </FormField>
-          <FormField
-            form="hotel"
-            name="pricePerNightCents"
-            label="Price per night"
-            hint="in cents, so money stays exact"
-            error={errors.pricePerNightCents?.message}
-          >
-            {(control) => (
-              <input {...control} {...register("pricePerNightCents", number)} type="number" min={0} step={1} />
-            )}
-          </FormField>
-          <FormField form="hotel" name="rooms" label="Rooms" error={errors.rooms?.message}>
-            {(control) => <input {...control} {...register("rooms", number)} type="number" min={1} step={1} />}
-          </FormField>
-        </div>
-        <FormError message={errors.root?.server?.message} />
-        <div className="form-actions">
-          <button
-            type="submit"
-            className="button-primary"
-            disabled={createHotel.isPending}
-            aria-busy={createHotel.isPending}
-          >
-            Add hotel
-          </button>
-        </div>
-        {added && (
-          <p className="muted" role="status">
-            Added {added.name} in {added.city}.
-          </p>
-        )}
-      </form>
-    </section>
+    <ExampleForm
+      id="hotel"
+      title="Add a hotel"
+      submitLabel="Add hotel"
+      isPending={createHotel.isPending}
+      onSubmit={handleSubmit((input) => createHotel.mutate(input))}
+      error={errors.root?.server?.message}
+      status={added && `Added ${added.name} in ${added.city}.`}
+    >
+      <div className="example-fields">
+        <FormField form="hotel" name="name" label="Name" error={errors.name?.message}>
+          {(control) => <input {...control} {...register("name")} autoComplete="off" />}
+        </FormField>
+        <FormField form="hotel" name="city" label="City" error={errors.city?.message}>
+          {(control) => <input {...control} {...register("city")} autoComplete="off" />}
+        </FormField>
+        <FormField form="hotel" name="country" label="Country" error={errors.country?.message}>
+          {(control) => <input {...control} {...register("country")} autoComplete="off" />}
+        </FormField>
+        <FormField form="hotel" name="stars" label="Stars" hint="1 to 5" error={errors.stars?.message}>
+          {(control) => <input {...control} {...register("stars", number)} type="number" min={1} max={5} step={1} />}
+        </FormField>
+        <FormField
+          form="hotel"
+          name="pricePerNightCents"
+          label="Price per night"
+          hint="in cents, so money stays exact"
+          error={errors.pricePerNightCents?.message}
+        >
+          {(control) => (
+            <input {...control} {...register("pricePerNightCents", number)} type="number" min={0} step={1} />
+          )}
+        </FormField>
+        <FormField form="hotel" name="rooms" label="Rooms" error={errors.rooms?.message}>
+          {(control) => <input {...control} {...register("rooms", number)} type="number" min={1} step={1} />}
+        </FormField>
+      </div>
+    </ExampleForm>
   );
 }

@@ -3,6 +3,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
 import { ErrorBanner } from "../../../components/Notice";
+import { ExampleForm } from "../ExampleForm";
 import { FormField } from "../FormField";
 import { zodResolver } from "../zodForm";
 import { uploadImage } from "./uploadImage";
@@ -57,49 +58,41 @@ export function UploadForm({ onUploaded }: { onUploaded: (image: UploadedImage, 
   const { errors } = formState;
 
   return (
-    <section className="card" aria-labelledby="upload-title">
-      <h2 id="upload-title">Upload an image</h2>
-      <form
-        id="upload"
-        className="example-form"
-        noValidate
-        aria-labelledby="upload-title"
-        onSubmit={handleSubmit((values) => upload.mutate(values))}
+    <ExampleForm
+      id="upload"
+      title="Upload an image"
+      submitLabel="Upload"
+      isPending={upload.isPending}
+      onSubmit={handleSubmit((values) => upload.mutate(values))}
+      footer={
+        upload.isError && <ErrorBanner title="The image was not stored." error={upload.error} testId="upload-error" />
+      }
+    >
+      <FormField
+        form="upload"
+        name="file"
+        label="Image"
+        hint={`JPEG, PNG or WebP, at most ${imageLimits.imageUploadBytes / mebibyte} MiB`}
+        error={errors.file?.message}
       >
-        <FormField
-          form="upload"
-          name="file"
-          label="Image"
-          hint={`JPEG, PNG or WebP, at most ${imageLimits.imageUploadBytes / mebibyte} MiB`}
-          error={errors.file?.message}
-        >
-          {(control) => (
-            <input {...control} {...register("file")} type="file" accept="image/jpeg,image/png,image/webp" />
-          )}
-        </FormField>
-        <div data-field="sizes">
-          <fieldset className="choices" aria-describedby={errors.sizes ? "upload-sizes-error" : undefined}>
-            <legend>Thumbnail sizes</legend>
-            {sizeChoices.map((size) => (
-              <label key={size}>
-                <input type="checkbox" value={String(size)} {...register("sizes")} />
-                {size} px
-              </label>
-            ))}
-          </fieldset>
-          {errors.sizes && (
-            <p id="upload-sizes-error" className="field-error" role="alert">
-              {errors.sizes.message}
-            </p>
-          )}
-        </div>
-        <div className="form-actions">
-          <button type="submit" className="button-primary" disabled={upload.isPending} aria-busy={upload.isPending}>
-            Upload
-          </button>
-        </div>
-      </form>
-      {upload.isError && <ErrorBanner title="The image was not stored." error={upload.error} testId="upload-error" />}
-    </section>
+        {(control) => <input {...control} {...register("file")} type="file" accept="image/jpeg,image/png,image/webp" />}
+      </FormField>
+      <div data-field="sizes">
+        <fieldset className="choices" aria-describedby={errors.sizes ? "upload-sizes-error" : undefined}>
+          <legend>Thumbnail sizes</legend>
+          {sizeChoices.map((size) => (
+            <label key={size}>
+              <input type="checkbox" value={String(size)} {...register("sizes")} />
+              {size} px
+            </label>
+          ))}
+        </fieldset>
+        {errors.sizes && (
+          <p id="upload-sizes-error" className="field-error" role="alert">
+            {errors.sizes.message}
+          </p>
+        )}
+      </div>
+    </ExampleForm>
   );
 }

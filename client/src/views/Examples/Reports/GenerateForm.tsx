@@ -1,7 +1,8 @@
 import { reportGenerate, type TaskInput } from "@conveyor/shared";
 import { useForm } from "react-hook-form";
 import { trpc } from "../../../trpc";
-import { FormError, FormField } from "../FormField";
+import { ExampleForm } from "../ExampleForm";
+import { FormField } from "../FormField";
 import { showApiError, zodResolver } from "../zodForm";
 
 type GenerateInput = TaskInput<typeof reportGenerate>;
@@ -26,57 +27,49 @@ export function GenerateForm({ onEnqueued }: { onEnqueued: (runId: string) => vo
   const number = { valueAsNumber: true } as const;
 
   return (
-    <section className="card" aria-labelledby="generate-title">
-      <h2 id="generate-title">Generate a report</h2>
-      <form
-        id="generate"
-        className="example-form"
-        noValidate
-        aria-labelledby="generate-title"
-        onSubmit={handleSubmit((input) => enqueue.mutate({ task: reportGenerate.name, input }))}
-      >
-        <div className="example-fields">
-          <FormField form="generate" name="userId" label="User id" hint="required" error={errors.userId?.message}>
-            {(control) => <input {...control} {...register("userId", number)} type="number" min={1} step={1} />}
-          </FormField>
-          <FormField
-            form="generate"
-            name="failureRate"
-            label="Failure rate"
-            hint={`0 to 1, the chance a step fails; default ${defaultFailureRate}`}
-            error={errors.failureRate?.message}
-          >
-            {(control) => (
-              <input
-                {...control}
-                {...register("failureRate", number)}
-                type="number"
-                min={0}
-                max={1}
-                step="any"
-                placeholder={String(defaultFailureRate)}
-              />
-            )}
-          </FormField>
-          <FormField
-            form="generate"
-            name="version"
-            label="Version"
-            hint="one report per user and version; default 1"
-            error={errors.version?.message}
-          >
-            {(control) => (
-              <input {...control} {...register("version", number)} type="number" min={1} step={1} placeholder="1" />
-            )}
-          </FormField>
-        </div>
-        <FormError message={errors.root?.server?.message} />
-        <div className="form-actions">
-          <button type="submit" className="button-primary" disabled={enqueue.isPending} aria-busy={enqueue.isPending}>
-            Generate
-          </button>
-        </div>
-      </form>
-    </section>
+    <ExampleForm
+      id="generate"
+      title="Generate a report"
+      submitLabel="Generate"
+      isPending={enqueue.isPending}
+      onSubmit={handleSubmit((input) => enqueue.mutate({ task: reportGenerate.name, input }))}
+      error={errors.root?.server?.message}
+    >
+      <div className="example-fields">
+        <FormField form="generate" name="userId" label="User id" hint="required" error={errors.userId?.message}>
+          {(control) => <input {...control} {...register("userId", number)} type="number" min={1} step={1} />}
+        </FormField>
+        <FormField
+          form="generate"
+          name="failureRate"
+          label="Failure rate"
+          hint={`0 to 1, the chance a step fails; default ${defaultFailureRate}`}
+          error={errors.failureRate?.message}
+        >
+          {(control) => (
+            <input
+              {...control}
+              {...register("failureRate", number)}
+              type="number"
+              min={0}
+              max={1}
+              step="any"
+              placeholder={String(defaultFailureRate)}
+            />
+          )}
+        </FormField>
+        <FormField
+          form="generate"
+          name="version"
+          label="Version"
+          hint="one report per user and version; default 1"
+          error={errors.version?.message}
+        >
+          {(control) => (
+            <input {...control} {...register("version", number)} type="number" min={1} step={1} placeholder="1" />
+          )}
+        </FormField>
+      </div>
+    </ExampleForm>
   );
 }

@@ -1,7 +1,8 @@
 import { type RegisterUserInput, registerUserInputSchema } from "@conveyor/shared";
 import { useForm } from "react-hook-form";
 import { trpc } from "../../../trpc";
-import { FormError, FormField } from "../FormField";
+import { ExampleForm } from "../ExampleForm";
+import { FormField } from "../FormField";
 import { showApiError, zodResolver } from "../zodForm";
 
 const fields = ["username", "email"] as const;
@@ -23,40 +24,25 @@ export function RegisterForm() {
   const registered = registerUser.data?.user;
 
   return (
-    <section className="card" aria-labelledby="register-title">
-      <h2 id="register-title">Register a user</h2>
-      <form
-        id="register"
-        className="example-form"
-        noValidate
-        aria-labelledby="register-title"
-        onSubmit={handleSubmit((input) => registerUser.mutate(input))}
-      >
-        <div className="example-fields">
-          <FormField form="register" name="username" label="Username" error={errors.username?.message}>
-            {(control) => <input {...control} {...register("username")} autoComplete="off" />}
-          </FormField>
-          <FormField form="register" name="email" label="Email" error={errors.email?.message}>
-            {(control) => <input {...control} {...register("email")} type="email" autoComplete="off" />}
-          </FormField>
-        </div>
-        <FormError message={errors.root?.server?.message} />
-        <div className="form-actions">
-          <button
-            type="submit"
-            className="button-primary"
-            disabled={registerUser.isPending}
-            aria-busy={registerUser.isPending}
-          >
-            Register
-          </button>
-        </div>
-        {registered && (
-          <p className="muted" role="status">
-            Registered {registered.username}; the welcome email was enqueued in the same transaction.
-          </p>
-        )}
-      </form>
-    </section>
+    <ExampleForm
+      id="register"
+      title="Register a user"
+      submitLabel="Register"
+      isPending={registerUser.isPending}
+      onSubmit={handleSubmit((input) => registerUser.mutate(input))}
+      error={errors.root?.server?.message}
+      status={
+        registered && `Registered ${registered.username}; the welcome email was enqueued in the same transaction.`
+      }
+    >
+      <div className="example-fields">
+        <FormField form="register" name="username" label="Username" error={errors.username?.message}>
+          {(control) => <input {...control} {...register("username")} autoComplete="off" />}
+        </FormField>
+        <FormField form="register" name="email" label="Email" error={errors.email?.message}>
+          {(control) => <input {...control} {...register("email")} type="email" autoComplete="off" />}
+        </FormField>
+      </div>
+    </ExampleForm>
   );
 }
