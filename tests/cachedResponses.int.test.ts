@@ -100,6 +100,14 @@ describe("listings answered from the cache over HTTP", () => {
     expect(garbled.status).toBe(400);
   });
 
+  it("a malformed address or input is answered as tRPC answers it, never with a 500", async () => {
+    const headers = { authorization: `Bearer ${first.tokens.viewer}` };
+    const badEscape = await fetch(`${first.conveyor.url}/trpc/hotels.list%E0%A4%A`, { headers });
+    expect(badEscape.status).toBeLessThan(500);
+    const badBatch = await fetch(`${first.conveyor.url}/trpc/hotels.list?batch=1&input=%5B1%5D`, { headers });
+    expect(badBatch.status).toBeLessThan(500);
+  });
+
   it("a write through one API process shows at once through the other, though both hold copies", async () => {
     const city = `Twin-${randomBytes(3).toString("hex")}`;
     for (const app of [first, second, first, second])
