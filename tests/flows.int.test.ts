@@ -1,7 +1,7 @@
 import { chain, chord, member } from "@conveyor/shared";
-import { TRPCClientError } from "@trpc/client";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { badRequest } from "./fixtures/rejection.js";
 import { isFinished, startFileConveyor, waitForEvents, waitForRun } from "./fixtures/testConveyor.js";
 import { add, sum } from "./fixtures/testTasks.js";
 
@@ -17,20 +17,6 @@ function waitForFlow(id: string) {
     },
     () => `flow ${id} did not finish`,
   );
-}
-
-async function badRequest(call: Promise<unknown>) {
-  const error = await call.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(TRPCClientError);
-  const data = (error as TRPCClientError<never>).data as unknown as {
-    code: string;
-    issues: { path: unknown[]; message: string }[];
-  };
-  expect(data.code).toBe("BAD_REQUEST");
-  return data.issues;
 }
 
 async function countRows(): Promise<string> {
@@ -151,7 +137,7 @@ describe("DAGs", () => {
 
   it("refuses cycles, unknown names and duplicate names, saying which, and writes nothing", async () => {
     const before = await countRows();
-    const cycle = await badRequest(
+    const { issues: cycle } = await badRequest(
       app.client.flows.dag.mutate({
         nodes: [
           { name: "a", task: "test.add", input: { value: 1 }, dependsOn: ["c"] },
@@ -161,11 +147,11 @@ describe("DAGs", () => {
       }),
     );
     expect(cycle[0]?.message).toMatch(/dependency cycle: (a → c → b → a|b → a → c → b|c → b → a → c)/);
-    const unknown = await badRequest(
+    const { issues: unknown } = await badRequest(
       app.client.flows.dag.mutate({ nodes: [{ name: "a", task: "test.add", dependsOn: ["ghost"] }] }),
     );
     expect(unknown).toEqual([{ path: ["nodes", 0, "dependsOn", 0], message: 'unknown node "ghost"' }]);
-    const duplicate = await badRequest(
+    const { issues: duplicate } = await badRequest(
       app.client.flows.dag.mutate({
         nodes: [
           { name: "a", task: "test.add", input: { value: 1 } },
@@ -177,7 +163,7 @@ describe("DAGs", () => {
       path: ["nodes", 1, "name"],
       message: expect.stringContaining('duplicate node name "a"'),
     });
-    const badInput = await badRequest(
+    const { issues: badInput } = await badRequest(
       app.client.flows.dag.mutate({ nodes: [{ name: "a", task: "test.add", input: { value: "one" } }] }),
     );
     expect(badInput[0]?.path).toEqual(["nodes", 0, "input", "value"]);
@@ -185,7 +171,7 @@ describe("DAGs", () => {
   });
 
   it("refuses a flow over the node limit, naming it", async () => {
-    const issues = await badRequest(
+    const { issues } = await badRequest(
       app.client.flows.group.mutate({
         members: Array.from({ length: 10_001 }, () => ({ task: "conveyor.noop", input: {} })),
       }),

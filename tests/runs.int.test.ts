@@ -2,6 +2,7 @@ import { TRPCClientError } from "@trpc/client";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { schema } from "../server/src/db/client.js";
+import { badRequest } from "./fixtures/rejection.js";
 import { isFinished, startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";
 
 const { database, app } = await startFileConveyor("runs");
@@ -16,25 +17,6 @@ async function eventsOf(runId: string) {
     sql`select type, payload from events where run_id = ${runId} order by id`,
   );
   return rows.rows;
-}
-
-async function badRequest(call: Promise<unknown>) {
-  const error = await call.then(
-    () => {
-      throw new Error("expected the call to be rejected");
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(TRPCClientError);
-  const clientError = error as TRPCClientError<never>;
-  const data = clientError.data as unknown as {
-    code: string;
-    httpStatus: number;
-    issues: { path: unknown[]; message: string }[];
-  };
-  expect(data.code).toBe("BAD_REQUEST");
-  expect(data.httpStatus).toBe(400);
-  return { message: clientError.message, issues: data.issues };
 }
 
 describe("enqueue and run", () => {
