@@ -1,12 +1,9 @@
-import { mkdir } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, saveScreenshot } from "../fixtures/browser.js";
+import { launchBrowser, saveDocsScreenshot, saveScreenshot } from "../fixtures/browser.js";
 import { startFileConveyor, waitForRun } from "../fixtures/testConveyor.js";
 
 const staticDir = inject("staticDir");
-const docsDir = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
 
 const { database, app } = await startFileConveyor("e2e_dashboard", { staticDir });
 let browser: Browser;
@@ -24,14 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-/** The picture of a view kept in the docs, beside the test artifacts. */
-async function saveDocsScreenshot(name: string): Promise<void> {
-  await mkdir(docsDir, { recursive: true });
-  // No tooltip left open under a pointer resting where the last click was.
-  await page.mouse.move(0, 0);
-  await page.screenshot({ path: `${docsDir}${name}.png`, animations: "disabled" });
-}
 
 async function open(path: string): Promise<void> {
   await page.goto(`${app.conveyor.url}/#${path}`);
@@ -167,7 +156,7 @@ describe("the flow view", () => {
     expect(await x(aggregate as string)).toBeLessThan(await x(archive as string));
     expect(await flowNode(extract as string).textContent()).toContain("extract");
     expect(await flowNode(extract as string).textContent()).toContain("conveyor.sleep");
-    await saveDocsScreenshot("flow");
+    await saveDocsScreenshot(page, "flow");
     await page.emulateMedia({ colorScheme: "dark" });
     await saveScreenshot(page, "flow-dark");
     await page.emulateMedia({ colorScheme: "light" });
@@ -285,7 +274,7 @@ describe("the schedules view", () => {
     await row.getByRole("button", { name: "Pause hourly-sleep" }).click();
     await expect.poll(() => row.getByTestId("schedule-state").textContent()).toBe("paused");
     await expect.poll(() => row.getByTestId("schedule-next-fire").textContent()).toBe("—");
-    await saveDocsScreenshot("schedules");
+    await saveDocsScreenshot(page, "schedules");
 
     await row.getByRole("button", { name: "Resume hourly-sleep" }).click();
     await expect.poll(() => row.getByTestId("schedule-state").textContent()).toBe("active");
@@ -329,7 +318,7 @@ describe("the workers view", () => {
     expect(text).toContain(worker.host);
     expect(text).toContain(String(worker.pid));
     expect(await row.getByTestId("worker-running").textContent()).toContain(`/ ${worker.concurrency}`);
-    await saveDocsScreenshot("workers");
+    await saveDocsScreenshot(page, "workers");
   });
 });
 
@@ -345,7 +334,7 @@ describe("the overview", () => {
       .poll(() => page.getByTestId("failure-rate").textContent())
       .toBe(`${(stats.failureRate * 100).toFixed(1)} %`);
     expect(await page.locator('[data-testid="durations-table"] tr[data-task="test.add"]').count()).toBe(1);
-    await saveDocsScreenshot("overview");
+    await saveDocsScreenshot(page, "overview");
     await page.emulateMedia({ colorScheme: "dark" });
     await saveScreenshot(page, "overview-dark");
     await page.emulateMedia({ colorScheme: "light" });

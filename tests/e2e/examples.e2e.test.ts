@@ -1,17 +1,13 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, saveScreenshot } from "../fixtures/browser.js";
+import { launchBrowser, saveDocsScreenshot, saveScreenshot } from "../fixtures/browser.js";
 import { type ExampleWorker, startExampleWorker } from "../fixtures/exampleWorker.js";
 import { startFileConveyor } from "../fixtures/testConveyor.js";
-
-/** The example pages' screenshots in the docs, kept in the repository (unlike test artifacts). */
-const docsScreenshotsDir = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
 
 const storageDir = await mkdtemp(join(tmpdir(), "conveyor-e2e-images-"));
 // The API here, the bundled tasks in a worker of their own, as in images.int.test.ts: that
@@ -42,13 +38,6 @@ afterAll(async () => {
   if (filesDir) await rm(filesDir, { recursive: true, force: true });
 });
 
-/** Keeps what the test saw in the artifacts, and the page as the docs show it. */
-async function screenshot(name: string): Promise<void> {
-  await saveScreenshot(page, name);
-  await mkdir(docsScreenshotsDir, { recursive: true });
-  await page.screenshot({ path: `${docsScreenshotsDir}${name}.png`, fullPage: true, animations: "disabled" });
-}
-
 /** Image rows in the database and directories in the store: what an upload leaves behind. */
 async function storedImages(): Promise<{ rows: number; directories: number }> {
   const result = await app.conveyor.db.execute<{ count: number }>(sql`select count(*)::int as count from images`);
@@ -70,7 +59,7 @@ describe("the users example", () => {
       .toBe("succeeded");
     const { items } = await app.client.users.list.query({});
     expect(items.map((user) => user.email)).toEqual(["ada@example.com"]);
-    await screenshot("examples-users");
+    await saveDocsScreenshot(page, "examples-users", { fullPage: true });
   });
 
   it("shows a taken email by the Email field and registers nobody", async () => {
@@ -124,7 +113,7 @@ describe("the images example", () => {
       )
       .toEqual([64, 256]);
     expect(await storedImages()).toEqual({ rows: 1, directories: 1 });
-    await screenshot("examples-images");
+    await saveDocsScreenshot(page, "examples-images", { fullPage: true });
   });
 
   it("shows why a text file was refused, under the form, and stores nothing", async () => {
@@ -171,7 +160,7 @@ describe("the reports example", () => {
     const report = page.locator(`[data-testid="report-row"][data-run-id="${runId}"]`);
     await report.waitFor({ timeout: 20_000 });
     expect(await report.getByTestId("report-url").textContent()).toBe(`/reports/7/${runId}.pdf`);
-    await screenshot("examples-reports");
+    await saveDocsScreenshot(page, "examples-reports", { fullPage: true });
   });
 });
 
@@ -208,6 +197,6 @@ describe("the hotels example", () => {
     expect(await rows.count()).toBe(31);
     const stats = page.getByTestId("cache-stats");
     await expect.poll(async () => Number(await stats.getAttribute("data-misses"))).toBeGreaterThan(0);
-    await screenshot("examples-hotels");
+    await saveDocsScreenshot(page, "examples-hotels", { fullPage: true });
   });
 });

@@ -1,14 +1,11 @@
-import { mkdir } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import type { Run } from "@conveyor/shared";
 import pg from "pg";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { launchBrowser, saveScreenshot } from "../fixtures/browser.js";
+import { launchBrowser, saveDocsScreenshot, saveScreenshot } from "../fixtures/browser.js";
 import { startFileConveyor, waitForRun } from "../fixtures/testConveyor.js";
 
 const staticDir = inject("staticDir");
-const docsScreenshots = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
 
 const { database, app } = await startFileConveyor("e2e_runs", { staticDir });
 let browser: Browser;
@@ -65,11 +62,6 @@ async function failedFlakyRun(): Promise<string> {
   });
   expect((await settled(id)).status).toBe("failed");
   return id;
-}
-
-async function saveDocsScreenshot(name: string): Promise<void> {
-  await mkdir(docsScreenshots, { recursive: true });
-  await page.screenshot({ path: `${docsScreenshots}${name}.png`, animations: "disabled" });
 }
 
 describe("the runs table", () => {
@@ -167,7 +159,7 @@ describe("the runs table", () => {
     await page.locator(`[data-testid="run-row"][data-run-id="${ids[0]}"]`).waitFor();
     await page.getByLabel(`Select run ${ids[0]}`, { exact: true }).check();
     await page.getByLabel(`Select run ${ids[1]}`, { exact: true }).check();
-    await saveDocsScreenshot("runs");
+    await saveDocsScreenshot(page, "runs");
   });
 });
 
@@ -234,7 +226,7 @@ describe("acting on one run", () => {
       input: { userId: 8, failureRate: 0 },
     });
     await saveScreenshot(page, "rerun");
-    await saveDocsScreenshot("run");
+    await saveDocsScreenshot(page, "run");
 
     await page.getByTestId("run-rerun-of").click();
     await page.waitForURL((url) => url.hash === `#/runs/${id}`);
