@@ -27,6 +27,7 @@ import {
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 /** static: as enqueued; previous: the one parent's output; results: `{ ...input, results: [...] }`; parents: `{ [name]: output }`. */
 export const runInputModes = ["static", "previous", "results", "parents"] as const;
+export type RunInputMode = (typeof runInputModes)[number];
 
 const inList = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(", "));
 

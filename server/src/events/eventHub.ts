@@ -1,7 +1,7 @@
 import { eventsChannel, type LiveEvent } from "@conveyor/shared";
 import { TRPCError } from "@trpc/server";
-import pg from "pg";
 import type { Executor } from "../db/client.js";
+import { ListenConnection } from "../db/listenConnection.js";
 import type { AppLogger } from "../logger.js";
 import { EventChannel } from "./eventChannel.js";
 import { checkPendingEventWriters, maxEventId, readEvents } from "./sql/readEvents.js";
@@ -28,7 +28,7 @@ export class EventHub {
   #gapSince: Date | null = null;
   #gapTimer: NodeJS.Timeout | null = null;
   #sweep: NodeJS.Timeout | null = null;
-  #listener: pg.Client | null = null;
+  readonly #listener: ListenConnection;
   #isPumping = false;
   #pumpAgain = false;
   #isStopped = false;
@@ -36,9 +36,21 @@ export class EventHub {
 
   constructor(
     private readonly db: Executor,
-    private readonly databaseUrl: string,
+    databaseUrl: string,
     private readonly logger: AppLogger,
-  ) {}
+  ) {
+    this.#listener = new ListenConnection({
+      databaseUrl,
+      channel: eventsChannel,
+      onNotification: () => this.pump(),
+      // Whatever committed while no one was listening is in the table: catch up from it.
+      onListening: () => this.pump(),
+      name: "event listener",
+      logger,
+      reconnectDelayMs: 100,
+      retryDelayMs: 500,
+    });
+  }
 
   get deliveredUpTo(): number {
     return this.#deliveredUpTo;
@@ -46,38 +58,13 @@ export class EventHub {
 
   async start(): Promise<void> {
     this.#deliveredUpTo = await maxEventId(this.db);
-    await this.#listen();
+    await this.#listener.start();
     this.#sweep = setInterval(() => this.pump(), sweepIntervalMs);
-  }
-
-  async #listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
-    client.on("notification", () => this.pump());
-    client.on("error", (error) => {
-      this.logger.warn({ err: error }, "event listener lost its connection; reconnecting");
-      this.#reconnect(client);
-    });
-    client.on("end", () => this.#reconnect(client));
-    await client.connect();
-    await client.query(`listen ${eventsChannel}`);
-    this.#listener = client;
-    // Whatever committed while no one was listening is in the table: catch up from it.
-    this.pump();
-  }
-
-  #reconnect(lost: pg.Client): void {
-    if (this.#isStopped || this.#listener !== lost) return;
-    this.#listener = null;
-    const retry = () => {
-      if (this.#isStopped) return;
-      this.#listen().catch(() => setTimeout(retry, 500));
-    };
-    setTimeout(retry, 100);
   }
 
   /** The listener's backend pid, so tests can cut its connection with pg_terminate_backend. */
   get listenerPid(): number | null {
-    return (this.#listener as unknown as { processID?: number } | null)?.processID ?? null;
+    return this.#listener.pid;
   }
 
   subscribe(filter: (event: LiveEvent) => boolean): HubSubscription {
@@ -186,8 +173,6 @@ export class EventHub {
     });
     for (const subscriber of this.#subscribers) subscriber.channel.close(shuttingDown);
     this.#subscribers.clear();
-    const listener = this.#listener;
-    this.#listener = null;
-    await listener?.end().catch(() => {});
+    await this.#listener.stop();
   }
 }

@@ -4,14 +4,13 @@ import {
   isTerminal,
   type LiveEvent,
   type RunEventType,
+  type RunStatus,
   terminalRunEventTypes,
 } from "@conveyor/shared";
 import { TRPCError, tracked } from "@trpc/server";
 import { eq, type SQL, sql } from "drizzle-orm";
 import { schema } from "../db/client.js";
 import { NotFoundError } from "../errors.js";
-import { getFlow } from "../flows/service.js";
-import { getRun } from "../runs/service.js";
 import type { Context } from "../trpc.js";
 import { streamEvents } from "./streamEvents.js";
 
@@ -45,6 +44,23 @@ async function mustExist(find: () => Promise<unknown>): Promise<void> {
   }
 }
 
+/** The run's status alone (not its input and output), for the existence and finished checks. */
+async function runStatus(ctx: Context, id: string): Promise<RunStatus> {
+  const [run] = await ctx.db
+    .select({ status: schema.runs.status })
+    .from(schema.runs)
+    .where(eq(schema.runs.id, id))
+    .limit(1);
+  if (!run) throw new NotFoundError(`run ${id} does not exist`);
+  return run.status;
+}
+
+/** Existence only: the flow's runs and edges are not needed to watch it. */
+async function requireFlow(ctx: Context, id: string): Promise<void> {
+  const [flow] = await ctx.db.select({ id: schema.flows.id }).from(schema.flows).where(eq(schema.flows.id, id));
+  if (!flow) throw new NotFoundError(`flow ${id} does not exist`);
+}
+
 const after = (lastEventId: string | null | undefined) => (lastEventId ? Number(lastEventId) : 0);
 
 async function hasLaterEvents(ctx: Context, runId: string, eventId: number): Promise<boolean> {
@@ -68,14 +84,14 @@ export async function* watchRun(
   signal?: AbortSignal,
 ) {
   const hub = requireHub(ctx);
-  await mustExist(() => getRun(ctx.db, input.id));
+  await mustExist(() => runStatus(ctx, input.id));
   const stream = streamEvents(hub, ctx.db, {
     where: sql`e.run_id = ${input.id}`,
     matches: (event) => event.runId === input.id,
     after: after(input.lastEventId),
     // A failure followed by a retry is not the end: only a terminal event with nothing after it is.
     isLast: async (event) => terminalRunEventTypes.has(event.type) && !(await hasLaterEvents(ctx, input.id, event.id)),
-    isFinished: async () => isTerminal((await getRun(ctx.db, input.id)).status),
+    isFinished: async () => isTerminal(await runStatus(ctx, input.id)),
     signal,
   });
   for await (const event of limited(ctx, stream)) yield tracked(String(event.id), event);
@@ -88,13 +104,17 @@ export async function* watchFlow(
   signal?: AbortSignal,
 ) {
   const hub = requireHub(ctx);
-  await mustExist(() => getFlow(ctx.db, input.id));
+  await mustExist(() => requireFlow(ctx, input.id));
+  // A finished flow stays finished: once seen, every later terminal event needs no query for it.
+  let hasFinished = false;
   const isFlowFinished = async () => {
+    if (hasFinished) return true;
     const [flow] = await ctx.db
       .select({ finishedAt: schema.flows.finishedAt })
       .from(schema.flows)
       .where(eq(schema.flows.id, input.id));
-    return flow?.finishedAt != null;
+    hasFinished = flow?.finishedAt != null;
+    return hasFinished;
   };
   const stream = streamEvents(hub, ctx.db, {
     where: sql`e.flow_id = ${input.id}`,

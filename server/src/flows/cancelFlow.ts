@@ -1,9 +1,12 @@
+import { isTerminal, runStatuses } from "@conveyor/shared";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
 import { NotFoundError } from "../errors.js";
 import { cancelRuns } from "../runs/cancelRuns.js";
 import { getFlow } from "./service.js";
+
+const unfinishedStatuses = runStatuses.filter((status) => !isTerminal(status));
 
 /** Marks the flow cancelled and cancels every run of it not yet finished. */
 export async function cancelFlow(db: Executor, id: string) {
@@ -19,12 +22,7 @@ export async function cancelFlow(db: Executor, id: string) {
   const open = await db
     .select({ id: schema.runs.id })
     .from(schema.runs)
-    .where(
-      and(
-        eq(schema.runs.flowId, id),
-        inArray(schema.runs.status, ["waiting", "scheduled", "queued", "running", "retrying"]),
-      ),
-    );
+    .where(and(eq(schema.runs.flowId, id), inArray(schema.runs.status, unfinishedStatuses)));
   await cancelRuns(
     db,
     open.map((run) => run.id),

@@ -1,8 +1,16 @@
-import type { ChainInput, DagInput, EnqueueOptions, flowKinds, GroupInput } from "@conveyor/shared";
+import type {
+  ChainInput,
+  DagInput,
+  EnqueueOptions,
+  FlowSpec,
+  flowKinds,
+  GroupInput,
+  TaskDefinition,
+} from "@conveyor/shared";
 import type { schema } from "../db/client.js";
 import type { InputIssue } from "../errors.js";
-
-type InputMode = (typeof schema.runs.$inferSelect)["inputMode"];
+import { findTask, validateInput } from "../runs/prepareRun.js";
+import type { TaskCatalog } from "../tasks/catalog.js";
 
 /** One run of a flow before validation: where it sits, what feeds it, where its fields came from. */
 export interface PlannedNode {
@@ -10,7 +18,7 @@ export interface PlannedNode {
   task: string;
   /** Present when the node's input is given; absent when its parents' outputs make it. */
   input: { value: unknown } | null;
-  inputMode: InputMode;
+  inputMode: schema.RunInputMode;
   options: EnqueueOptions;
   parents: { name: string; position: number }[];
   /** Path of the node in the caller's input, for error messages. */
@@ -98,6 +106,39 @@ export function planDag(input: DagInput, issues: InputIssue[]): FlowPlan {
       path: ["nodes", index],
     })),
   };
+}
+
+/**
+ * The plan of a chain, group/chord or DAG as a schedule stores it. A DAG's structural problems are
+ * added to `issues` with paths inside `spec`; callers that nest the spec prefix them.
+ */
+export function planFlowSpec(spec: FlowSpec, issues: InputIssue[]): FlowPlan {
+  switch (spec.kind) {
+    case "chain":
+      return planChain(spec);
+    case "group":
+      return planGroup(spec);
+    case "dag":
+      return planDag(spec, issues);
+  }
+}
+
+/**
+ * Checks one node against the catalog: its task exists and a static input passes the task's
+ * schema (inputs made from parents' outputs are checked by the worker when the run starts).
+ * Issues are added under `prefix`. Returns the definition and the input to store, or null.
+ */
+export function checkNode(
+  catalog: TaskCatalog,
+  node: PlannedNode,
+  prefix: (string | number)[],
+  issues: InputIssue[],
+): { definition: TaskDefinition; input: unknown } | null {
+  const definition = findTask(catalog, node.task, [...prefix, ...node.path, "task"], issues);
+  if (!definition) return null;
+  if (!node.input || node.inputMode !== "static") return { definition, input: node.input?.value ?? null };
+  const checked = validateInput(definition, node.input.value, [...prefix, ...node.path, "input"], issues);
+  return checked.ok ? { definition, input: checked.value } : null;
 }
 
 /** A cycle as a list of names (first repeated at the end), or null; iterative, so 10,000 nodes cannot overflow the stack. */

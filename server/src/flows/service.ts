@@ -12,11 +12,11 @@ import { v7 as uuidv7 } from "uuid";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
 import { InputError, type InputIssue, NotFoundError } from "../errors.js";
-import { buildRun, findTask, standalone, validateInput } from "../runs/prepareRun.js";
+import { buildRun, standalone } from "../runs/prepareRun.js";
 import { listRunSummaries } from "../runs/service.js";
 import { insertRuns, type NewRun } from "../runs/sql/insertRuns.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
-import { type FlowPlan, planChain, planDag, planGroup } from "./planFlow.js";
+import { checkNode, type FlowPlan, planChain, planDag, planFlowSpec, planGroup } from "./planFlow.js";
 
 export interface EnqueuedFlow {
   id: string;
@@ -40,14 +40,10 @@ export function enqueueDag(db: Executor, catalog: TaskCatalog, input: DagInput, 
 
 /** Enqueues a chain, group/chord or DAG as a schedule stores it. */
 export function enqueueFlow(db: Executor, catalog: TaskCatalog, spec: FlowSpec, options: FlowOptions = {}) {
-  switch (spec.kind) {
-    case "chain":
-      return enqueueChain(db, catalog, spec, options);
-    case "group":
-      return enqueueGroup(db, catalog, spec, options);
-    case "dag":
-      return enqueueDag(db, catalog, spec, options);
-  }
+  const issues: InputIssue[] = [];
+  const plan = planFlowSpec(spec, issues);
+  if (issues.length > 0) throw new InputError(issues);
+  return enqueuePlan(db, catalog, plan, options);
 }
 
 export interface FlowOptions {
@@ -75,17 +71,10 @@ async function enqueuePlan(
   const issues: InputIssue[] = [];
   const runs: NewRun[] = [];
   for (const node of plan.nodes) {
-    const definition = findTask(catalog, node.task, [...prefix, ...node.path, "task"], issues);
-    if (!definition) continue;
-    let input: unknown = node.input?.value ?? null;
-    // Inputs made from parents' outputs are checked by the worker when the run starts.
-    if (node.input && node.inputMode === "static") {
-      const checked = validateInput(definition, node.input.value, [...prefix, ...node.path, "input"], issues);
-      if (!checked.ok) continue;
-      input = checked.value;
-    }
+    const checked = checkNode(catalog, node, prefix, issues);
+    if (!checked) continue;
     runs.push(
-      buildRun(definition, input, node.options, now, {
+      buildRun(checked.definition, checked.input, node.options, now, {
         ...standalone,
         flowId,
         flowNode: node.name,

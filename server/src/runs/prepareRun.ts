@@ -5,7 +5,7 @@ import type { TaskCatalog } from "../tasks/catalog.js";
 import type { NewRun } from "./sql/insertRuns.js";
 
 /** Keys live this long unless the enqueue says otherwise. */
-export const defaultIdempotencyTtlMs = 24 * 3_600_000;
+const defaultIdempotencyTtlMs = 24 * 3_600_000;
 
 export type RunPlacement = Pick<
   NewRun,

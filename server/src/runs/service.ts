@@ -1,12 +1,5 @@
-import {
-  type EnqueueItem,
-  type ListRunsInput,
-  listRunsInputSchema,
-  type Run,
-  type RunStatus,
-  type RunSummary,
-} from "@conveyor/shared";
-import { and, desc, eq, getTableColumns, gte, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
+import type { EnqueueItem, listRunsInputSchema, Run, RunStatus, RunSummary } from "@conveyor/shared";
+import { and, desc, eq, getTableColumns, gte, inArray, lt, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
@@ -14,9 +7,8 @@ import { InputError, type InputIssue, NotFoundError } from "../errors.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
 import { cancelRuns } from "./cancelRuns.js";
 import { buildRun, findTask, type RunPlacement, standalone, validateInput } from "./prepareRun.js";
-import { addRunJobs, type RunJob } from "./sql/addRunJobs.js";
 import { insertRuns, type NewRun } from "./sql/insertRuns.js";
-import { reopenRun } from "./sql/reopenRun.js";
+import { isRetryable, reopenRuns, retryableStatuses } from "./sql/reopenRuns.js";
 
 export interface EnqueuedRun {
   id: string;
@@ -76,23 +68,14 @@ async function findByIdempotencyKeys(db: Executor, keys: string[]): Promise<Map<
   return new Map(rows.flatMap((row) => (row.key ? [[row.key, { id: row.id, status: row.status }] as const] : [])));
 }
 
-type RunRow = typeof schema.runs.$inferSelect;
-
-/** The row as the API shows it: without bookkeeping columns. */
-function toRun(row: RunRow): Run {
-  const { updatedAt, idempotencyExpiresAt, pendingDependencies, inputMode, ...run } = row;
-  return run;
-}
-
-function toSummary(row: Omit<RunRow, "input" | "output">): RunSummary {
-  const { updatedAt, idempotencyExpiresAt, pendingDependencies, inputMode, ...summary } = row;
-  return summary;
-}
+// The row as the API shows it: without bookkeeping columns; summaries also without input and output.
+const { updatedAt, idempotencyExpiresAt, pendingDependencies, inputMode, ...runColumns } = getTableColumns(schema.runs);
+const { input: _input, output: _output, ...summaryColumns } = runColumns;
 
 export async function getRun(db: Executor, id: string): Promise<Run> {
-  const [row] = await db.select().from(schema.runs).where(eq(schema.runs.id, id)).limit(1);
-  if (!row) throw new NotFoundError(`run ${id} does not exist`);
-  return toRun(row);
+  const [run] = await db.select(runColumns).from(schema.runs).where(eq(schema.runs.id, id)).limit(1);
+  if (!run) throw new NotFoundError(`run ${id} does not exist`);
+  return run;
 }
 
 export interface RunPage {
@@ -108,15 +91,13 @@ export async function listRunSummaries(
   orderBy: SQL,
   limit?: number,
 ): Promise<RunSummary[]> {
-  const { input, output, ...summaryColumns } = getTableColumns(schema.runs);
   const query = db.select(summaryColumns).from(schema.runs).where(where).orderBy(orderBy);
-  const rows = limit === undefined ? await query : await query.limit(limit);
-  return rows.map(toSummary);
+  return limit === undefined ? await query : await query.limit(limit);
 }
 
 /** Newest first, keyset-paginated on the time-ordered id, so deep pages cost the same as the first. */
-export async function listRuns(db: Executor, query: ListRunsInput): Promise<RunPage> {
-  const { status, task, queue, createdAfter, createdBefore, search, cursor, limit } = listRunsInputSchema.parse(query);
+export async function listRuns(db: Executor, query: z.output<typeof listRunsInputSchema>): Promise<RunPage> {
+  const { status, task, queue, createdAfter, createdBefore, search, cursor, limit } = query;
   const conditions: SQL[] = [];
   if (status) conditions.push(eq(schema.runs.status, status));
   if (task) conditions.push(eq(schema.runs.task, task));
@@ -145,32 +126,8 @@ export async function cancelManyRuns(db: Executor, ids: readonly string[]): Prom
 }
 
 /** Retries every failed or cancelled run among `ids` that is not part of a flow; returns those retried. */
-export async function retryManyRuns(db: Executor, ids: readonly string[]): Promise<string[]> {
-  const candidates = await db
-    .select({ id: schema.runs.id, task: schema.runs.task, queue: schema.runs.queue, priority: schema.runs.priority })
-    .from(schema.runs)
-    .where(
-      and(
-        inArray(schema.runs.id, [...ids]),
-        inArray(schema.runs.status, ["failed", "cancelled"]),
-        isNull(schema.runs.flowId),
-      ),
-    );
-  return db.transaction((tx) => reopenRuns(tx, candidates));
-}
-
-type ReopenableRun = { id: string } & Pick<RunJob, "task" | "queue" | "priority">;
-
-/** Reopens runs and queues their jobs in the caller's transaction; returns the ids reopened. */
-async function reopenRuns(tx: Executor, runs: readonly ReopenableRun[]): Promise<string[]> {
-  const reopened: RunJob[] = [];
-  for (const run of runs) {
-    if (await reopenRun(tx, run.id)) {
-      reopened.push({ runId: run.id, task: run.task, queue: run.queue, priority: run.priority, runAt: null });
-    }
-  }
-  await addRunJobs(tx, reopened);
-  return reopened.map((job) => job.runId);
+export function retryManyRuns(db: Executor, ids: readonly string[]): Promise<string[]> {
+  return reopenRuns(db, ids);
 }
 
 /** Cancels an unfinished run; cancelling a cancelled run again is a no-op, a finished one is refused. */
@@ -188,9 +145,12 @@ export async function cancelRun(db: Executor, id: string): Promise<Run> {
 /** Gives a failed or cancelled run one more attempt; its history (attempts, events) is kept. */
 export async function retryRun(db: Executor, id: string): Promise<Run> {
   const run = await getRun(db, id);
-  if (run.status !== "failed" && run.status !== "cancelled") {
+  if (!isRetryable(run.status)) {
     throw new InputError([
-      { path: ["id"], message: `run ${id} is ${run.status}; only failed or cancelled runs can be retried` },
+      {
+        path: ["id"],
+        message: `run ${id} is ${run.status}; only ${retryableStatuses.join(" or ")} runs can be retried`,
+      },
     ]);
   }
   if (run.flowId) {
@@ -198,7 +158,7 @@ export async function retryRun(db: Executor, id: string): Promise<Run> {
       { path: ["id"], message: `run ${id} belongs to flow ${run.flowId}; re-run it instead (runs.rerun)` },
     ]);
   }
-  await db.transaction((tx) => reopenRuns(tx, [run]));
+  await reopenRuns(db, [id]);
   return getRun(db, id);
 }
 

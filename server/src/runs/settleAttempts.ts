@@ -1,52 +1,33 @@
 import type { Database } from "../db/client.js";
 import { withDeadlockRetry } from "../db/withDeadlockRetry.js";
-import { cancelDependents } from "../flows/sql/cancelDependents.js";
-import { countFlowRuns, type FlowTally, tally } from "../flows/sql/countFlowRuns.js";
 import { releaseDependents } from "../flows/sql/releaseDependents.js";
-import { addRunJobs, type RunJob } from "./sql/addRunJobs.js";
+import { type FinishedRun, settleFlowRuns } from "../flows/sql/settleFlowRuns.js";
+import { addRunJobs } from "./sql/addRunJobs.js";
 import { type CompletedRun, type Completion, completeRuns } from "./sql/completeRuns.js";
 
-function jobFor(run: CompletedRun): RunJob {
-  return { runId: run.id, task: run.task, queue: run.queue, priority: run.priority, runAt: run.nextAttemptAt };
+function hasFinished(run: CompletedRun): run is CompletedRun & FinishedRun {
+  return run.status === "succeeded" || run.status === "failed";
 }
 
 /**
  * Records a batch of attempt outcomes with everything that follows from them, atomically: retries
  * and requeues get their job, a flow run's success queues the dependents it completes, a failure
- * cancels its dependents, and flow counters move. A batch of plain successes is one statement.
+ * cancels its dependents, and flow counters move. A batch without flow runs is one statement.
  */
 export async function settleAttempts(db: Database, completions: readonly Completion[]): Promise<CompletedRun[]> {
-  const isSimple = completions.every(
-    (completion) =>
-      completion.flowId === null && (completion.outcome.kind === "succeeded" || completion.outcome.kind === "failed"),
-  );
-  if (isSimple) return completeRuns(db, completions);
+  if (completions.every((completion) => completion.flowId === null)) return completeRuns(db, completions);
   return withDeadlockRetry(() =>
     db.transaction(async (tx) => {
       const rows = await completeRuns(tx, completions);
-      const jobs = rows.filter((row) => row.status === "retrying" || row.status === "queued").map(jobFor);
-      const inFlows = rows.filter((row) => row.flowId !== null);
-      if (inFlows.length > 0) {
-        const tallies = new Map<string, FlowTally>();
-        const succeeded = inFlows.filter((row) => row.status === "succeeded");
-        const failed = inFlows.filter((row) => row.status === "failed");
-        for (const row of succeeded) tally(tallies, row.flowId, "succeeded");
-        for (const row of failed) tally(tallies, row.flowId, "failed");
-        jobs.push(
-          ...(await releaseDependents(
-            tx,
-            succeeded.map((row) => row.id),
-          )),
-        );
-        const cancelled = await cancelDependents(
+      const finished = rows.filter((row) => row.flowId !== null).filter(hasFinished);
+      if (finished.length > 0) {
+        const released = await releaseDependents(
           tx,
-          failed.map((row) => row.id),
-          "a run it depends on failed",
+          finished.filter((row) => row.status === "succeeded").map((row) => row.id),
         );
-        for (const run of cancelled) tally(tallies, run.flowId, "cancelled");
-        await countFlowRuns(tx, [...tallies.values()]);
+        await settleFlowRuns(tx, finished, "a run it depends on failed");
+        await addRunJobs(tx, released);
       }
-      await addRunJobs(tx, jobs);
       return rows;
     }),
   );

@@ -4,9 +4,9 @@ import type { Activity, LogLine } from "../runs/sql/recordActivity.js";
 import type { RunLogger } from "./taskImplementation.js";
 
 /** At most this many progress writes per second per run; the last value always lands. */
-export const progressFlushIntervalMs = 100;
+const progressFlushIntervalMs = 100;
 /** Log lines kept per attempt; a runaway loop must not fill the events table. */
-export const maxLogLinesPerAttempt = 5_000;
+const maxLogLinesPerAttempt = 5_000;
 
 type Writer = (activity: Activity) => Promise<void>;
 

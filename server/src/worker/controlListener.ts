@@ -1,5 +1,5 @@
-import pg from "pg";
 import { z } from "zod";
+import { ListenConnection } from "../db/listenConnection.js";
 import type { AppLogger } from "../logger.js";
 import { controlChannel } from "../runs/sql/cancelRunRows.js";
 
@@ -11,46 +11,28 @@ const controlMessageSchema = z.object({ cancel: z.array(z.uuid()) });
  * database, so the attempt's result is discarded when it ends.
  */
 export class ControlListener {
-  #client: pg.Client | null = null;
-  #isStopped = false;
-  #retryTimer: NodeJS.Timeout | null = null;
+  readonly #connection: ListenConnection;
 
-  constructor(
-    private readonly databaseUrl: string,
-    private readonly onCancel: (runIds: string[]) => void,
-    private readonly logger: AppLogger,
-  ) {}
-
-  async start(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
-    client.on("notification", (message) => {
-      const parsed = controlMessageSchema.safeParse(JSON.parse(message.payload ?? "null"));
-      if (parsed.success) this.onCancel(parsed.data.cancel);
+  constructor(databaseUrl: string, onCancel: (runIds: string[]) => void, logger: AppLogger) {
+    this.#connection = new ListenConnection({
+      databaseUrl,
+      channel: controlChannel,
+      onNotification: (payload) => {
+        const parsed = controlMessageSchema.safeParse(JSON.parse(payload ?? "null"));
+        if (parsed.success) onCancel(parsed.data.cancel);
+      },
+      name: "control listener",
+      logger,
+      reconnectDelayMs: 1_000,
+      retryDelayMs: 1_000,
     });
-    client.on("error", (error) => {
-      this.logger.warn({ err: error }, "control listener lost its connection; reconnecting");
-      this.#reconnectSoon();
-    });
-    client.on("end", () => this.#reconnectSoon());
-    await client.connect();
-    await client.query(`listen ${controlChannel}`);
-    this.#client = client;
   }
 
-  #reconnectSoon(): void {
-    if (this.#isStopped || this.#retryTimer) return;
-    this.#client = null;
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = null;
-      this.start().catch(() => this.#reconnectSoon());
-    }, 1_000);
+  start(): Promise<void> {
+    return this.#connection.start();
   }
 
-  async stop(): Promise<void> {
-    this.#isStopped = true;
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    const client = this.#client;
-    this.#client = null;
-    await client?.end().catch(() => {});
+  stop(): Promise<void> {
+    return this.#connection.stop();
   }
 }

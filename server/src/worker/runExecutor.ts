@@ -3,8 +3,7 @@ import pLimit, { type LimitFunction } from "p-limit";
 import type { Database } from "../db/client.js";
 import type { AppLogger } from "../logger.js";
 import { settleAttempts } from "../runs/settleAttempts.js";
-import { addRunJobs } from "../runs/sql/addRunJobs.js";
-import { type ClaimedRun, type ClaimRequest, claimRuns } from "../runs/sql/claimRuns.js";
+import { type ClaimedRun, claimRuns } from "../runs/sql/claimRuns.js";
 import type { CompletedRun, Completion } from "../runs/sql/completeRuns.js";
 import { deferRun } from "../runs/sql/deferRun.js";
 import { type Activity, recordActivity } from "../runs/sql/recordActivity.js";
@@ -35,7 +34,8 @@ function batchOf<K, V>(load: (keys: readonly K[]) => Promise<V[]>): DataLoader<K
 export class RunExecutor {
   readonly #inFlight = new Map<RunAttempt, Promise<void>>();
   #isDraining = false;
-  readonly #claims: DataLoader<ClaimRequest, ClaimedRun | null>;
+  /** Keyed by run id; every claim is made under this process's one worker id. */
+  readonly #claims: DataLoader<string, ClaimedRun | null>;
   readonly #completions: DataLoader<Completion, CompletedRun | null>;
   readonly #activity: DataLoader<Activity, null>;
   readonly #taskSlots: LimitFunction;
@@ -49,9 +49,9 @@ export class RunExecutor {
       const limit = implementation.definition.defaults.concurrency;
       if (limit !== null) this.#taskLimits.set(name, pLimit(limit));
     }
-    this.#claims = batchOf(async (requests) => {
-      const byId = new Map((await claimRuns(db, requests)).map((run) => [run.id, run]));
-      return requests.map((request) => byId.get(request.runId) ?? null);
+    this.#claims = batchOf(async (runIds) => {
+      const byId = new Map((await claimRuns(db, options.workerId, runIds)).map((run) => [run.id, run]));
+      return runIds.map((runId) => byId.get(runId) ?? null);
     });
     this.#completions = batchOf(async (completions) => {
       const changed = await settleAttempts(db, completions);
@@ -79,12 +79,13 @@ export class RunExecutor {
 
   /** Handles one graphile-worker job. Resolving completes the job; throwing makes graphile-worker retry it. */
   async execute(runId: string, task: string): Promise<void> {
+    // Checked before the claim, so a run this worker cannot execute is never marked running here.
     const implementation = this.options.implementations.get(task);
+    if (!implementation) throw new Error(`worker has no implementation for task "${task}"`);
     const taskLimit = this.#taskLimits.get(task);
     // A task slot covers the claim and the task's code, so a run is `running` only while its
     // code can run; recording the outcome happens after the slot is freed for the next run.
-    const inSlot = () =>
-      this.#taskSlots(() => this.#claimAndRun(runId, implementation?.definition.defaults.rateLimit ?? null, task));
+    const inSlot = () => this.#taskSlots(() => this.#claimAndRun(runId, implementation));
     const started = taskLimit ? await taskLimit(inSlot) : await inSlot();
     if (!started) return;
     const { attempt, finished, outcome } = started;
@@ -111,35 +112,26 @@ export class RunExecutor {
     }
   }
 
-  async #claimAndRun(runId: string, rateLimit: { max: number; perMs: number } | null, task: string) {
+  async #claimAndRun(runId: string, implementation: TaskImplementation) {
     if (this.#isDraining) throw new Error("worker is shutting down; the job stays queued");
-    if (rateLimit) {
-      const nextWindow = await takeRateSlot(this.options.db, task, rateLimit);
+    const { name, defaults } = implementation.definition;
+    if (defaults.rateLimit) {
+      const nextWindow = await takeRateSlot(this.options.db, name, defaults.rateLimit);
       if (nextWindow) {
-        await this.#defer(runId, nextWindow);
+        // To the next window without using an attempt; the run's new job waits for it.
+        await deferRun(this.options.db, runId, nextWindow, "rate limit");
         return null;
       }
     }
-    const run = await this.#claims.load({ runId, workerId: this.options.workerId });
+    const run = await this.#claims.load(runId);
     if (!run) return null; // finished, cancelled or not yet due: the job has nothing left to do
-    const attempt = this.#prepare(run);
+    const attempt = this.#prepare(run, implementation);
     let finished = () => {};
     this.#inFlight.set(attempt, new Promise<void>((resolve) => (finished = resolve)));
     return { attempt, finished, outcome: await attempt.execute() };
   }
 
-  /** Moves a rate-limited run to the next window without using an attempt. */
-  async #defer(runId: string, until: Date): Promise<void> {
-    await this.options.db.transaction(async (tx) => {
-      const run = await deferRun(tx, runId, until, "rate limit");
-      if (run)
-        await addRunJobs(tx, [{ runId, task: run.task, queue: run.queue, priority: run.priority, runAt: until }]);
-    });
-  }
-
-  #prepare(run: ClaimedRun): RunAttempt {
-    const implementation = this.options.implementations.get(run.task);
-    if (!implementation) throw new Error(`worker has no implementation for task "${run.task}"`);
+  #prepare(run: ClaimedRun, implementation: TaskImplementation): RunAttempt {
     const activity = new AttemptActivity(
       { runId: run.id, flowId: run.flowId, attempt: run.attempt },
       async (entry) => {

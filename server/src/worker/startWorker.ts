@@ -54,7 +54,7 @@ export const jobsPerTaskSlot = 2;
 
 const jobPayloadSchema = z.object({ runId: z.uuid() });
 
-export const pruneTaskName = "conveyor.retention.prune";
+const pruneTaskName = "conveyor.retention.prune";
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;

@@ -1,6 +1,6 @@
-import { eventsChannel } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { notifyEvents } from "../../runs/sql/notifyEvents.js";
 import { uuidArray } from "../../runs/sql/uuidArray.js";
 
 export interface CancelledRun {
@@ -34,7 +34,7 @@ export async function cancelDependents(
       from cancelled
       returning id
     )
-    select id, flow_id, (select pg_notify(${eventsChannel}, max(id)::text) from recorded) as notified
+    select id, flow_id, ${notifyEvents("recorded")}
     from cancelled`);
   return result.rows.map((row) => ({ id: row.id, flowId: row.flow_id }));
 }

@@ -39,15 +39,14 @@ export async function countFlowRuns(db: Executor, tallies: readonly FlowTally[])
     where f.id = t.flow_id`);
 }
 
-/** Adds one finished run of each kind to a tally map. */
+/** Adds one finished run of its flow (if any) to a tally map. */
 export function tally(
   tallies: Map<string, FlowTally>,
   flowId: string | null,
   kind: "succeeded" | "failed" | "cancelled",
-  count = 1,
 ): void {
   if (!flowId) return;
   const entry = tallies.get(flowId) ?? { flowId, succeeded: 0, failed: 0, cancelled: 0 };
-  entry[kind] += count;
+  entry[kind] += 1;
   tallies.set(flowId, entry);
 }

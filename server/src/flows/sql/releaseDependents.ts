@@ -1,7 +1,7 @@
-import { eventsChannel } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import type { RunJob } from "../../runs/sql/addRunJobs.js";
+import { notifyEvents } from "../../runs/sql/notifyEvents.js";
 import { uuidArray } from "../../runs/sql/uuidArray.js";
 
 /**
@@ -57,7 +57,7 @@ export async function releaseDependents(db: Executor, succeededIds: readonly str
       from released
       returning id
     )
-    select id, task, queue, priority, (select pg_notify(${eventsChannel}, max(id)::text) from recorded) as notified
+    select id, task, queue, priority, ${notifyEvents("recorded")}
     from released`);
   return released.rows.map((row) => ({
     runId: row.id,

@@ -5,7 +5,7 @@ import type { Executor } from "../../db/client.js";
  * graphile-worker's own attempt limit. Conveyor counts attempts on the run and schedules its own
  * retries; this only bounds re-deliveries after crashes and infrastructure errors.
  */
-export const jobMaxAttempts = 25;
+const jobMaxAttempts = 25;
 
 const runJobKeyPrefix = "run:";
 

@@ -1,7 +1,7 @@
-import { eventsChannel } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { runJobKey } from "./addRunJobs.js";
+import { notifyEvents } from "./notifyEvents.js";
 import { uuidArray } from "./uuidArray.js";
 
 export interface CancelledRow {
@@ -37,7 +37,7 @@ export async function cancelRunRows(db: Executor, ids: readonly string[], reason
       from cancelled
       returning id
     )
-    select id, flow_id, was_running, (select pg_notify(${eventsChannel}, max(id)::text) from recorded) as notified
+    select id, flow_id, was_running, ${notifyEvents("recorded")}
     from cancelled`);
   const rows = result.rows.map((row) => ({ id: row.id, flowId: row.flow_id, wasRunning: row.was_running }));
   const idle = rows.filter((row) => !row.wasRunning).map((row) => runJobKey(row.id));

@@ -1,12 +1,8 @@
-import { eventsChannel } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { commitWithoutFlushWait } from "./commitWithoutFlushWait.js";
+import { notifyEvents } from "./notifyEvents.js";
 import { uuidArray } from "./uuidArray.js";
-
-export interface ClaimRequest {
-  runId: string;
-  workerId: string;
-}
 
 export interface ClaimedRun {
   id: string;
@@ -20,13 +16,12 @@ export interface ClaimedRun {
 }
 
 /**
- * Marks a batch of runs `running` and records their `run.started` events in one statement.
- * A run that is already `running` was claimed by a worker that died: it is claimed again, as a
- * new attempt. Terminal or cancelled runs, and retries whose backoff is not over (a stale job
+ * Marks a batch of runs `running` under `workerId` (this process's one id) and records their
+ * `run.started` events in one statement. A run that is already `running` was claimed by a worker
+ * that died: it is claimed again, as a new attempt. Terminal or cancelled runs, and retries whose backoff is not over (a stale job
  * of a crashed attempt), are not claimed: their job is simply dropped.
  */
-export async function claimRuns(db: Executor, requests: readonly ClaimRequest[]): Promise<ClaimedRun[]> {
-  const rows = requests.map((request) => ({ run_id: request.runId, worker_id: request.workerId }));
+export async function claimRuns(db: Executor, workerId: string, runIds: readonly string[]): Promise<ClaimedRun[]> {
   const result = await db.execute<{
     id: string;
     task: string;
@@ -42,11 +37,9 @@ export async function claimRuns(db: Executor, requests: readonly ClaimRequest[])
         attempts = r.attempts + 1,
         started_at = coalesce(r.started_at, now()),
         next_attempt_at = null,
-        worker_id = c.worker_id,
+        worker_id = ${workerId},
         updated_at = now()
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(run_id uuid, worker_id text)
-      where r.id = any(${uuidArray(requests.map((request) => request.runId))}::uuid[])
-        and r.id = c.run_id
+      where r.id = any(${uuidArray(runIds)}::uuid[])
         and r.status in ('queued', 'scheduled', 'retrying', 'running')
         and (r.status <> 'retrying' or r.next_attempt_at <= now())
       returning r.id, r.task, r.input, r.attempts, r.max_attempts, r.timeout_ms, r.flow_id, r.worker_id
@@ -56,11 +49,8 @@ export async function claimRuns(db: Executor, requests: readonly ClaimRequest[])
       from claimed
       returning id
     )
-    select id, task, input, attempts, max_attempts, timeout_ms, flow_id,
-      -- No WAL flush wait: graphile-worker's commit that deletes this job comes later and flushes
-      -- the WAL past this record, so the job never moves on before this state is durable.
-      (select set_config('synchronous_commit', 'off', true)) as async_commit,
-      (select pg_notify(${eventsChannel}, max(id)::text) from started) as notified
+    select id, task, input, attempts, max_attempts, timeout_ms, flow_id, ${commitWithoutFlushWait},
+      ${notifyEvents("started")}
     from claimed`);
   return result.rows.map((row) => ({
     id: row.id,

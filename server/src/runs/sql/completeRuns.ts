@@ -1,6 +1,9 @@
-import { eventsChannel, type RunError, type RunProgress } from "@conveyor/shared";
+import type { RunError, RunProgress } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { runJobSpecs } from "./addRunJobs.js";
+import { commitWithoutFlushWait } from "./commitWithoutFlushWait.js";
+import { notifyEvents } from "./notifyEvents.js";
 import { uuidArray } from "./uuidArray.js";
 
 /** How one attempt ended, as the worker reports it. */
@@ -32,9 +35,11 @@ export interface CompletedRun {
 }
 
 /**
- * Records a batch of attempt outcomes and their events in one statement. Only the attempt that
- * holds the run may finish it (status `running`, same attempt number): a late result of an
- * abandoned or cancelled attempt changes nothing. Returns the runs that did change.
+ * Records a batch of attempt outcomes, their events, and the jobs of runs that go on (a retry at
+ * its next attempt time, a requeue at once) in one statement, so a batch without flow runs needs
+ * no transaction. Only the attempt that holds the run may finish it (status `running`, same
+ * attempt number): a late result of an abandoned or cancelled attempt changes nothing. Returns
+ * the runs that did change.
  */
 export async function completeRuns(db: Executor, completions: readonly Completion[]): Promise<CompletedRun[]> {
   const rows = completions.map(({ runId, attempt, outcome, progress }) => ({
@@ -90,12 +95,15 @@ export async function completeRuns(db: Executor, completions: readonly Completio
         end
       from updated
       returning id
+    ), jobs as (
+      select count(*) as added from graphile_worker.add_jobs(${runJobSpecs(sql`(
+        select id, task, queue, priority, next_attempt_at as run_at
+        from updated where status in ('retrying', 'queued')
+      )`)})
     )
-    select id, flow_id, task, status, queue, priority, next_attempt_at,
-      -- No WAL flush wait: graphile-worker's commit that deletes this job comes later and flushes
-      -- the WAL past this record, so the job never moves on before this state is durable.
-      (select set_config('synchronous_commit', 'off', true)) as async_commit,
-      (select pg_notify(${eventsChannel}, max(id)::text) from recorded) as notified
+    -- jobs runs only if referenced: a select is not a data-modifying CTE.
+    select id, flow_id, task, status, queue, priority, next_attempt_at, ${commitWithoutFlushWait},
+      ${notifyEvents("recorded")}, (select added from jobs) as jobs
     from updated`);
   return result.rows.map((row) => ({
     id: row.id,

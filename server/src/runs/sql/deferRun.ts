@@ -1,15 +1,15 @@
-import { eventsChannel } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { runJobSpecs } from "./addRunJobs.js";
+import { notifyEvents } from "./notifyEvents.js";
 
-/** Moves a run that may not start yet (rate limit) to `scheduled` at `until`, with its event; no attempt is used. */
-export async function deferRun(
-  db: Executor,
-  runId: string,
-  until: Date,
-  reason: string,
-): Promise<{ task: string; queue: string | null; priority: number } | null> {
-  const result = await db.execute<{ task: string; queue: string | null; priority: number }>(sql`
+/**
+ * Moves a run that may not start yet (rate limit) to `scheduled` at `until`, with its event and
+ * its job for that time, in one statement (no transaction needed); no attempt is used. Returns
+ * whether the run was deferred.
+ */
+export async function deferRun(db: Executor, runId: string, until: Date, reason: string): Promise<boolean> {
+  const result = await db.execute<{ id: string }>(sql`
     with deferred as (
       update runs set status = 'scheduled', run_at = ${until.toISOString()}::timestamptz, updated_at = now()
       where id = ${runId} and status in ('queued', 'scheduled', 'retrying')
@@ -19,8 +19,13 @@ export async function deferRun(
       select id, flow_id, 'run.scheduled', jsonb_build_object('runAt', run_at, 'reason', ${reason}::text)
       from deferred
       returning id
+    ), jobs as (
+      select count(*) as added from graphile_worker.add_jobs(${runJobSpecs(sql`(
+        select id, task, queue, priority, run_at from deferred
+      )`)})
     )
-    select task, queue, priority, (select pg_notify(${eventsChannel}, max(id)::text) from recorded) as notified
+    -- jobs runs only if referenced: a select is not a data-modifying CTE.
+    select id, ${notifyEvents("recorded")}, (select added from jobs) as jobs
     from deferred`);
-  return result.rows[0] ?? null;
+  return result.rows.length > 0;
 }

@@ -1,7 +1,8 @@
-import { eventsChannel, type RunStatus } from "@conveyor/shared";
+import type { RunStatus } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor, schema } from "../../db/client.js";
 import { runJobSpecs } from "./addRunJobs.js";
+import { notifyEvents } from "./notifyEvents.js";
 
 export interface NewRun {
   id: string;
@@ -17,7 +18,7 @@ export interface NewRun {
   flowId: string | null;
   flowNode: string | null;
   pendingDependencies: number;
-  inputMode: (typeof schema.runs.$inferSelect)["inputMode"];
+  inputMode: schema.RunInputMode;
   idempotencyKey: string | null;
   idempotencyExpiresAt: Date | null;
   rerunOf: string | null;
@@ -84,7 +85,7 @@ export async function insertRuns(db: Executor, runs: readonly NewRun[]): Promise
       )`)})
     )
     -- new_jobs runs only if referenced: a select is not a data-modifying CTE.
-    select id, (select pg_notify(${eventsChannel}, max(id)::text) from new_events) as notified,
+    select id, ${notifyEvents("new_events")},
       (select added from new_jobs) as jobs
     from new_runs`);
   return new Set(result.rows.map((row) => row.id));

@@ -1,6 +1,7 @@
-import { eventsChannel, type LogLevel, type RunProgress } from "@conveyor/shared";
+import type { LogLevel, RunProgress } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { notifyEvents } from "./notifyEvents.js";
 import { uuidArray } from "./uuidArray.js";
 
 export interface LogLine {
@@ -63,5 +64,5 @@ export async function recordActivity(db: Executor, activities: readonly Activity
       returning id
     )
     select (select count(*) from progressed) as progressed,
-      (select pg_notify(${eventsChannel}, max(id)::text) from recorded) as notified`);
+      ${notifyEvents("recorded")}`);
 }

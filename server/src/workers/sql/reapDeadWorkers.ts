@@ -1,6 +1,6 @@
-import { eventsChannel } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { notifyEvents } from "../../runs/sql/notifyEvents.js";
 
 export interface Reaped {
   workers: string[];
@@ -46,7 +46,7 @@ export async function reapDeadWorkers(db: Executor, selfId: string, deadAfterMs:
       (select array_agg(id) from dead) as workers,
       (select count(*)::int from unlocked_jobs) as unlocked_jobs,
       (select count(*)::int from requeued) as requeued_runs,
-      (select pg_notify(${eventsChannel}, max(id)::text) from recorded) as notified`);
+      ${notifyEvents("recorded")}`);
   const row = result.rows[0];
   return { workers: row?.workers ?? [], unlockedJobs: row?.unlocked_jobs ?? 0, requeuedRuns: row?.requeued_runs ?? 0 };
 }
