@@ -118,6 +118,10 @@ describe("tokens", () => {
     expect(good.headers.get("set-cookie")).toMatch(/conveyor_session=cvy_/);
     const bad = await fetch(`${app.conveyor.url}/login?token=nope`, { redirect: "manual" });
     expect(bad.headers.get("location")).toBe("/#/login?error=invalid-token");
+    // A repeated parameter arrives as a list: still just an invalid link, never a server error.
+    const twice = await fetch(`${app.conveyor.url}/login?token=a&token=b`, { redirect: "manual" });
+    expect(twice.status).toBe(302);
+    expect(twice.headers.get("location")).toBe("/#/login?error=invalid-token");
     expect(bad.headers.get("set-cookie")).toBeNull();
   });
 });

@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { prepareAccess } from "./auth/firstStart.js";
 import { TokenAuthenticator } from "./auth/tokens.js";
-import { invalidatedBy } from "./cache/namespaces.js";
+import { invalidateAfter } from "./cache/procedures.js";
 import { ReadThroughCache } from "./cache/readThroughCache.js";
 import type { Config } from "./config/env.js";
 import { createDatabase, createPool, type Database } from "./db/client.js";
@@ -89,6 +89,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
     }
   }
 
+  const tick = createScheduleTickTask({ db, catalog, logger });
   const worker = options.worker
     ? await startWorker({
         pool,
@@ -98,7 +99,8 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
         localQueueSize: config.WORKER_LOCAL_QUEUE_SIZE,
         databaseUrl: config.DATABASE_URL,
         extraTasks: {
-          [scheduleTickTaskName]: withInvalidation(createScheduleTickTask({ db, catalog, logger }), services),
+          // The tick moves schedules' fire times and enqueues runs: their listings go stale.
+          [scheduleTickTaskName]: (payload: unknown) => invalidateAfter(services, "scheduleFired", () => tick(payload)),
         },
         extraCronItems: [scheduleTickCronItem],
         heartbeatMs: config.WORKER_HEARTBEAT_MS,
@@ -151,13 +153,5 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
       })();
       return closing;
     },
-  };
-}
-
-/** The minute tick moves schedules' last and next fire times and enqueues runs: their listings go stale. */
-function withInvalidation(tick: (payload: unknown) => Promise<void>, services: AppServices) {
-  return async (payload: unknown) => {
-    await tick(payload);
-    await services.cache.invalidate(...invalidatedBy.scheduleFired);
   };
 }

@@ -2,6 +2,7 @@ import { hasRole, type Role } from "@conveyor/shared";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
+import { roleTooLowMessage, tokenRequiredMessage } from "./auth/credentials.js";
 import type { Principal, TokenAuthenticator } from "./auth/tokens.js";
 import type { CacheNamespace } from "./cache/namespaces.js";
 import type { ReadThroughCache } from "./cache/readThroughCache.js";
@@ -73,17 +74,9 @@ const domainErrors = t.middleware(async ({ next }) => {
 
 function requireRole(required: Role) {
   return t.middleware(({ ctx, next }) => {
-    if (!ctx.principal) {
-      throw new TRPCError({
-        code: "UNAUTHORIZED",
-        message: "a valid token is required: send `Authorization: Bearer <token>` or sign in",
-      });
-    }
+    if (!ctx.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: tokenRequiredMessage });
     if (!hasRole(ctx.principal.role, required)) {
-      throw new TRPCError({
-        code: "FORBIDDEN",
-        message: `this needs the ${required} role; token "${ctx.principal.name}" has ${ctx.principal.role}`,
-      });
+      throw new TRPCError({ code: "FORBIDDEN", message: roleTooLowMessage(ctx.principal, required) });
     }
     return next({ ctx: { ...ctx, principal: ctx.principal } });
   });

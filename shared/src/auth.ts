@@ -5,12 +5,9 @@ export const roles = ["viewer", "operator", "admin"] as const;
 export const roleSchema = z.enum(roles);
 export type Role = z.infer<typeof roleSchema>;
 
-/** What a role may do, for documentation and the UI. */
-export const roleAbilities: Record<Role, string> = {
-  viewer: "read runs, tasks and events, and subscribe to them",
-  operator: "also enqueue, cancel, retry and re-run",
-  admin: "also manage schedules and tokens",
-};
+/** A Conveyor token: `cvy_` and 32 random bytes in base64url. */
+export const tokenPrefix = "cvy_";
+export const tokenPattern = /^cvy_[\w-]{43}$/;
 
 export function hasRole(actual: Role, required: Role): boolean {
   return roles.indexOf(actual) >= roles.indexOf(required);

@@ -67,11 +67,11 @@ export const terminalRunEventTypes: ReadonlySet<RunEventType> = new Set([
   "run.cancelled",
 ]);
 
+/** An event id as text: events are numbered by a bigint sequence. */
+export const eventIdPattern = /^\d{1,18}$/;
+
 /** Resume a subscription after this event (tRPC sends it back on reconnect). */
-const lastEventId = z
-  .string()
-  .regex(/^\d{1,18}$/, "must be an event id")
-  .nullish();
+const lastEventId = z.string().regex(eventIdPattern, "must be an event id").nullish();
 
 export const watchRunInputSchema = z.strictObject({ id: z.uuid(), lastEventId });
 export const watchFlowInputSchema = z.strictObject({ id: z.uuid(), lastEventId });

@@ -30,4 +30,3 @@ export const listHotelsInputSchema = z.strictObject({
 
   direction: pageDirectionSchema,
 });
-export type ListHotelsInput = z.input<typeof listHotelsInputSchema>;

@@ -20,4 +20,3 @@ export const listReportsInputSchema = z.strictObject({
   limit: pageLimitSchema,
   direction: pageDirectionSchema,
 });
-export type ListReportsInput = z.input<typeof listReportsInputSchema>;

@@ -35,46 +35,44 @@ export const backfillWindowMsSchema = z
     `at most ${scheduleLimits.backfillWindowMs} ms, 7 days (limit backfillWindowMs)`,
   );
 
+const scheduleTargetShapes = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("task"),
+    task: taskNameSchema,
+    /** Checked against the task's own schema by the server, when the schedule is saved and at each fire. */
+    input: z.unknown(),
+    options: enqueueOptionsSchema.optional(),
+  }),
+  z.strictObject({ kind: z.literal("flow"), flow: flowSpecSchema }),
+]);
+
 /** What a schedule enqueues at each fire time: one run of a task, or a whole flow. */
-export const scheduleTargetSchema = z
-  .discriminatedUnion("kind", [
-    z.strictObject({
-      kind: z.literal("task"),
-      task: taskNameSchema,
-      /** Checked against the task's own schema by the server, when the schedule is saved and at each fire. */
-      input: z.unknown(),
-      options: enqueueOptionsSchema.optional(),
-    }),
-    z.strictObject({ kind: z.literal("flow"), flow: flowSpecSchema }),
-  ])
-  .superRefine((target, ctx) => {
-    for (const { path, options } of optionsOf(target)) {
-      // Both are fixed values, and a schedule enqueues again and again: a fixed runAt is soon in
-      // the past, and a fixed key would fold every later fire into the first run.
-      if (options.runAt !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: [...path, "runAt"],
-          message: "a schedule fires repeatedly, so a fixed runAt cannot apply: use delayMs",
-        });
-      }
-      if (options.idempotencyKey !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: [...path, "idempotencyKey"],
-          message: "a schedule gives each fire time its own key (schedule:<id>:<fire time>); leave it out",
-        });
-      }
+export const scheduleTargetSchema = scheduleTargetShapes.superRefine((target, ctx) => {
+  for (const { path, options } of optionsOf(target)) {
+    // Both are fixed values, and a schedule enqueues again and again: a fixed runAt is soon in
+    // the past, and a fixed key would fold every later fire into the first run.
+    if (options.runAt !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, "runAt"],
+        message: "a schedule fires repeatedly, so a fixed runAt cannot apply: use delayMs",
+      });
     }
-  });
+    if (options.idempotencyKey !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, "idempotencyKey"],
+        message: "a schedule gives each fire time its own key (schedule:<id>:<fire time>); leave it out",
+      });
+    }
+  }
+});
 export type ScheduleTarget = z.infer<typeof scheduleTargetSchema>;
 
-type TargetShape =
-  | { kind: "task"; options?: EnqueueOptions | undefined }
-  | { kind: "flow"; flow: z.infer<typeof flowSpecSchema> };
-
 /** Every set of enqueue options in a target, with its path inside the target. */
-function optionsOf(target: TargetShape): { path: (string | number)[]; options: EnqueueOptions }[] {
+function optionsOf(
+  target: z.output<typeof scheduleTargetShapes>,
+): { path: (string | number)[]; options: EnqueueOptions }[] {
   const places: { path: (string | number)[]; options: EnqueueOptions | undefined }[] = [];
   if (target.kind === "task") {
     places.push({ path: [], options: target.options });

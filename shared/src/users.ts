@@ -34,7 +34,6 @@ export const listUsersInputSchema = z.strictObject({
   limit: pageLimitSchema,
   direction: pageDirectionSchema,
 });
-export type ListUsersInput = z.input<typeof listUsersInputSchema>;
 
 /** What `users.register` and `users.delete` answer: the user and the audit run committed with the write. */
 export interface UserWrite {

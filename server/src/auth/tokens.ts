@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Role, TokenInfo } from "@conveyor/shared";
+import { type Role, type TokenInfo, tokenPattern, tokenPrefix } from "@conveyor/shared";
 import { and, count, desc, eq, isNull } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
@@ -12,8 +12,6 @@ export interface Principal {
   role: Role;
 }
 
-const tokenPrefix = "cvy_";
-
 /** 32 random bytes: guessing one is hopeless, so a fast hash is enough to store it safely. */
 export function generateToken(): string {
   return `${tokenPrefix}${randomBytes(32).toString("base64url")}`;
@@ -24,7 +22,7 @@ export function hashToken(token: string): string {
 }
 
 export function looksLikeToken(value: string): boolean {
-  return /^cvy_[\w-]{43}$/.test(value);
+  return tokenPattern.test(value);
 }
 
 type TokenRow = typeof schema.tokens.$inferSelect;

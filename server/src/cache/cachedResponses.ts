@@ -3,7 +3,7 @@ import type { AnyRouter } from "@trpc/server";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import superjson, { type SuperJSONResult } from "superjson";
 import { z } from "zod";
-import { tokenFromRequest } from "../auth/credentials.js";
+import { principalOf } from "../auth/credentials.js";
 import type { TokenAuthenticator } from "../auth/tokens.js";
 import type { Meta } from "../trpc.js";
 import type { CacheNamespace } from "./namespaces.js";
@@ -89,8 +89,7 @@ async function cachedBody(
   const calls = paths.map((path) => queries.get(path));
   if (!calls.every((call) => call !== undefined)) return null;
 
-  const token = tokenFromRequest(request.headers, request.cookies);
-  const principal = token ? await authenticator.authenticate(token) : null;
+  const principal = await principalOf(request, authenticator);
   const allowed = calls.every(
     ({ access }) => access === "public" || (principal !== null && hasRole(principal.role, access)),
   );

@@ -1,5 +1,5 @@
 /** Every cached listing, by namespace. */
-export const cacheNamespaces = ["tasks", "runs", "flows", "schedules", "hotels", "users", "reports"] as const;
+export const cacheNamespaces = ["runs", "flows", "schedules", "hotels", "users", "reports"] as const;
 export type CacheNamespace = (typeof cacheNamespaces)[number];
 
 /**
@@ -8,7 +8,6 @@ export type CacheNamespace = (typeof cacheNamespaces)[number];
  * every other listing is invalidated exactly by the writes below and may live long.
  */
 export const cacheTtlMs: Record<CacheNamespace, number> = {
-  tasks: 3_600_000,
   runs: 1_000,
   flows: 1_000,
   schedules: 300_000,

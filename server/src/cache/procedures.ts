@@ -1,21 +1,11 @@
 import type { z } from "zod";
-import { type Context, viewerProcedure } from "../trpc.js";
+import { type AppServices, type Context, viewerProcedure } from "../trpc.js";
 import { type CacheNamespace, cacheTtlMs, invalidatedBy } from "./namespaces.js";
 
-/** A listing read through the cache with its namespace's TTL; `query` is the cache key's query. */
-export function cachedListing<T>(
-  ctx: Context,
-  namespace: CacheNamespace,
-  query: unknown,
-  load: () => Promise<T>,
-): Promise<T> {
-  return ctx.cache.readThrough(namespace, query, cacheTtlMs[namespace], load);
-}
-
 /**
- * A viewer query whose result is read through the cache, keyed by its parsed input. Its
- * `meta.cache` lets the HTTP layer answer a GET that hits from the stored response, before tRPC
- * (see `cachedResponses.ts`), which keys the same way.
+ * A viewer query whose result is read through the cache with its namespace's TTL, keyed by its
+ * parsed input. Its `meta.cache` lets the HTTP layer answer a GET that hits from the stored
+ * response, before tRPC (see `cachedResponses.ts`), which keys the same way.
  */
 export function cachedListingQuery<TInput extends z.ZodType, TOutput>(
   namespace: CacheNamespace,
@@ -28,20 +18,20 @@ export function cachedListingQuery<TInput extends z.ZodType, TOutput>(
     .query(({ ctx, input: parsed }) => {
       // tRPC types a generic parser's output as a conditional it cannot resolve; it is this.
       const query = parsed as z.output<TInput>;
-      return cachedListing(ctx, namespace, query, () => load(ctx, query));
+      return ctx.cache.readThrough(namespace, query, cacheTtlMs[namespace], () => load(ctx, query));
     });
 }
 
 /**
- * Runs a write, then invalidates what it makes stale before answering: once the mutation has
- * returned, the next listing reflects it (read-your-writes).
+ * Runs a write, then invalidates what it makes stale before answering: once it has returned, the
+ * next listing reflects it (read-your-writes). For procedures, plain routes and the worker alike.
  */
 export async function invalidateAfter<T>(
-  ctx: Context,
+  services: Pick<AppServices, "cache">,
   write: keyof typeof invalidatedBy,
   run: () => Promise<T>,
 ): Promise<T> {
   const result = await run();
-  await ctx.cache.invalidate(...invalidatedBy[write]);
+  await services.cache.invalidate(...invalidatedBy[write]);
   return result;
 }

@@ -1,3 +1,4 @@
+import { tokenPattern } from "@conveyor/shared";
 import { z } from "zod";
 
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -28,7 +29,7 @@ const envSchema = z.object({
   /** Registered as an admin token at start-up; for containers, where no one reads the first-start link. */
   CONVEYOR_ADMIN_TOKEN: z
     .string()
-    .regex(/^cvy_[\w-]{43}$/, "must look like a Conveyor token (cvy_ and 43 base64url characters)")
+    .regex(tokenPattern, "must look like a Conveyor token (cvy_ and 43 base64url characters)")
     .optional(),
   /** How often a worker records that it is alive. */
   WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),

@@ -1,3 +1,5 @@
+import { postgresErrorCode } from "./pgErrors.js";
+
 const retryableCodes = new Set(["40P01", "40001"]);
 
 /**
@@ -9,9 +11,7 @@ export async function withDeadlockRetry<T>(transaction: () => Promise<T>, attemp
     try {
       return await transaction();
     } catch (error) {
-      const code =
-        (error as { code?: string; cause?: { code?: string } }).code ??
-        (error as { cause?: { code?: string } }).cause?.code;
+      const code = postgresErrorCode(error);
       if (attempt >= attempts || !code || !retryableCodes.has(code)) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
     }

@@ -1,6 +1,6 @@
-import type { Hotel, HotelInput } from "@conveyor/shared";
-import { type ListHotelsInput, listHotelsInputSchema } from "@conveyor/shared";
+import type { Hotel, HotelInput, listHotelsInputSchema } from "@conveyor/shared";
 import { and, asc, eq, gt, or, type SQL } from "drizzle-orm";
+import type { z } from "zod";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
 import { NotFoundError } from "../errors.js";
@@ -11,8 +11,8 @@ export interface HotelPage {
 }
 
 /** Hotels by name (then id), keyset-paginated, optionally in one city. */
-export async function listHotels(db: Executor, query: ListHotelsInput): Promise<HotelPage> {
-  const { city, cursor, limit } = listHotelsInputSchema.parse(query);
+export async function listHotels(db: Executor, query: z.output<typeof listHotelsInputSchema>): Promise<HotelPage> {
+  const { city, cursor, limit } = query;
   const conditions: SQL[] = [];
   if (city) conditions.push(eq(schema.hotels.city, city));
   if (cursor) {

@@ -6,7 +6,7 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/a
 import { sql } from "drizzle-orm";
 import Fastify, { type FastifyReply } from "fastify";
 import { z } from "zod";
-import { tokenFromRequest } from "../auth/credentials.js";
+import { principalOf } from "../auth/credentials.js";
 import { answerCachedListings, cachedQueriesOf } from "../cache/cachedResponses.js";
 import { imageRoutes } from "../images/httpRoutes.js";
 import type { ImageStorage } from "../images/storage.js";
@@ -22,6 +22,9 @@ export interface HttpServerOptions {
   staticDir: string | null;
   logger: AppLogger;
 }
+
+const loginQuerySchema = z.object({ token: z.string().optional() });
+const sessionBodySchema = z.object({ token: z.string().min(1).max(200) });
 
 /** A browser session lasts this long; the token behind it is still checked on every request. */
 const sessionMaxAgeSeconds = 30 * 86_400;
@@ -65,9 +68,7 @@ export async function createHttpServer(options: HttpServerOptions) {
   }: {
     req: { headers: { authorization?: string }; cookies: Record<string, string | undefined> };
   }): Promise<Context> => {
-    const token = tokenFromRequest(req.headers, req.cookies);
-    const principal = token ? await services.authenticator.authenticate(token) : null;
-    return { ...services, principal };
+    return { ...services, principal: await principalOf(req, services.authenticator) };
   };
 
   // Before tRPC (and after the cookie parser): hits of cached listings never reach it.
@@ -102,7 +103,8 @@ export async function createHttpServer(options: HttpServerOptions) {
   // The one-time link printed at first start: trade the token for a session cookie, then drop it
   // from the address bar by redirecting.
   app.get("/login", async (request, reply) => {
-    const { token } = z.object({ token: z.string().optional() }).parse(request.query);
+    const query = loginQuerySchema.safeParse(request.query);
+    const token = query.success ? query.data.token : undefined;
     const principal = token ? await services.authenticator.authenticate(token) : null;
     if (!token || !principal) return reply.redirect("/#/login?error=invalid-token");
     setSession(reply, token);
@@ -110,7 +112,7 @@ export async function createHttpServer(options: HttpServerOptions) {
   });
 
   app.post("/auth/session", async (request, reply) => {
-    const body = z.object({ token: z.string().min(1).max(200) }).safeParse(request.body);
+    const body = sessionBodySchema.safeParse(request.body);
     if (!body.success) return reply.code(400).send({ error: "token: a token is required" });
     const principal = await services.authenticator.authenticate(body.data.token);
     if (!principal) return reply.code(401).send({ error: "token: not a valid, unrevoked token" });

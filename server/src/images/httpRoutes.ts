@@ -9,10 +9,10 @@ import {
 import fastifyMultipart from "@fastify/multipart";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { tokenFromRequest } from "../auth/credentials.js";
+import { principalOf, roleTooLowMessage, tokenRequiredMessage } from "../auth/credentials.js";
 import type { Principal } from "../auth/tokens.js";
-import { invalidatedBy } from "../cache/namespaces.js";
-import { formatIssue, issuesFromZod } from "../errors.js";
+import { invalidateAfter } from "../cache/procedures.js";
+import { describeZodError } from "../errors.js";
 import type { AppServices } from "../trpc.js";
 import { ImageRejectedError, inspectImage } from "./inspectImage.js";
 import { hasThumbnail, storeImage } from "./service.js";
@@ -34,11 +34,6 @@ const uploadQuerySchema = z.strictObject({
 
 const thumbnailParamsSchema = z.object({ id: z.uuid(), size: z.coerce.number().pipe(thumbnailSizeSchema) });
 
-/** One line naming each problem, as the tRPC errors do. */
-function describe(error: z.ZodError): string {
-  return issuesFromZod(error).map(formatIssue).join("; ");
-}
-
 /**
  * `POST /images` (multipart, operator) and `GET /images/:id/thumbnails/:size` (viewer). Plain
  * HTTP, not tRPC, because a file is a stream of bytes, not JSON. Registered as its own plugin, so
@@ -51,18 +46,13 @@ export const imageRoutes: FastifyPluginAsync<ImageRoutesOptions> = async (app, {
 
   /** The caller, or null after answering 401 or 403 in the words the tRPC procedures use. */
   async function authorize(request: FastifyRequest, reply: FastifyReply, required: Role): Promise<Principal | null> {
-    const token = tokenFromRequest(request.headers, request.cookies);
-    const principal = token ? await services.authenticator.authenticate(token) : null;
+    const principal = await principalOf(request, services.authenticator);
     if (!principal) {
-      await reply
-        .code(401)
-        .send({ error: "a valid token is required: send `Authorization: Bearer <token>` or sign in" });
+      await reply.code(401).send({ error: tokenRequiredMessage });
       return null;
     }
     if (!hasRole(principal.role, required)) {
-      await reply
-        .code(403)
-        .send({ error: `this needs the ${required} role; token "${principal.name}" has ${principal.role}` });
+      await reply.code(403).send({ error: roleTooLowMessage(principal, required) });
       return null;
     }
     return principal;
@@ -72,7 +62,7 @@ export const imageRoutes: FastifyPluginAsync<ImageRoutesOptions> = async (app, {
     const principal = await authorize(request, reply, "operator");
     if (!principal) return reply;
     const query = uploadQuerySchema.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: describe(query.error) });
+    if (!query.success) return reply.code(400).send({ error: describeZodError(query.error) });
     if (!request.isMultipart()) {
       return reply.code(400).send({ error: "file: send the image as multipart/form-data, in a field named file" });
     }
@@ -91,15 +81,16 @@ export const imageRoutes: FastifyPluginAsync<ImageRoutesOptions> = async (app, {
     }
     try {
       const inspected = await inspectImage(bytes);
-      const uploaded = await storeImage(services.db, services.catalog, storage, {
-        ...inspected,
-        filename: file.filename || "upload",
-        bytes,
-        sizes: query.data.sizes,
-        uploadedBy: principal.name,
-      });
       // As runs.enqueue does: the next run listing shows the resize run (read-your-writes).
-      await services.cache.invalidate(...invalidatedBy.enqueue);
+      const uploaded = await invalidateAfter(services, "enqueue", () =>
+        storeImage(services.db, services.catalog, storage, {
+          ...inspected,
+          filename: file.filename || "upload",
+          bytes,
+          sizes: query.data.sizes,
+          uploadedBy: principal.name,
+        }),
+      );
       return reply.code(201).send(uploaded);
     } catch (error) {
       if (error instanceof ImageRejectedError) return reply.code(error.statusCode).send({ error: error.message });
@@ -110,7 +101,7 @@ export const imageRoutes: FastifyPluginAsync<ImageRoutesOptions> = async (app, {
   app.get("/images/:id/thumbnails/:size", async (request, reply) => {
     if (!(await authorize(request, reply, "viewer"))) return reply;
     const params = thumbnailParamsSchema.safeParse(request.params);
-    if (!params.success) return reply.code(400).send({ error: describe(params.error) });
+    if (!params.success) return reply.code(400).send({ error: describeZodError(params.error) });
     const { id, size } = params.data;
     if (!(await hasThumbnail(services.db, id, size))) {
       return reply.code(404).send({ error: `image ${id} has no thumbnail of size ${size}` });

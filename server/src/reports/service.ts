@@ -1,5 +1,6 @@
-import { type ListReportsInput, listReportsInputSchema, type Report } from "@conveyor/shared";
+import type { listReportsInputSchema, Report } from "@conveyor/shared";
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import type { z } from "zod";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
 
@@ -37,8 +38,8 @@ export async function saveReport(
 }
 
 /** Newest first, keyset-paginated on the id, optionally for one user. */
-export async function listReports(db: Executor, query: ListReportsInput): Promise<ReportPage> {
-  const { userId, cursor, limit } = listReportsInputSchema.parse(query);
+export async function listReports(db: Executor, query: z.output<typeof listReportsInputSchema>): Promise<ReportPage> {
+  const { userId, cursor, limit } = query;
   const conditions: SQL[] = [];
   if (userId !== undefined) conditions.push(eq(schema.reports.userId, userId));
   if (cursor !== undefined) conditions.push(lt(schema.reports.id, cursor));

@@ -16,6 +16,7 @@ import { asc, eq, gt, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
+import { violatedUniqueConstraint } from "../db/pgErrors.js";
 import { describeZodError, InputError, type InputIssue, issuesFromZod, NotFoundError } from "../errors.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
 import { compileCron, describeCron, parseCron } from "./cron.js";
@@ -97,7 +98,7 @@ export async function updateSchedule(
       if (!row) throw new Error(`schedule ${id} vanished while locked`);
       return toSchedule(row);
     } catch (error) {
-      if (changes.name !== undefined && isUniqueViolation(error)) throw nameTaken(changes.name);
+      if (changes.name !== undefined && violatedUniqueConstraint(error) !== null) throw nameTaken(changes.name);
       throw error;
     }
   });
@@ -159,7 +160,7 @@ export function previewSchedule(input: PreviewScheduleInput, now: Date = new Dat
 }
 
 /** A stored target, read back through its schema; a row that no longer parses is a server fault, not the caller's. */
-export function readTarget(row: Pick<ScheduleRow, "id" | "target">): ScheduleTarget {
+function readTarget(row: Pick<ScheduleRow, "id" | "target">): ScheduleTarget {
   const parsed = scheduleTargetSchema.safeParse(row.target);
   if (!parsed.success) {
     throw new Error(`schedule ${row.id} holds an invalid target: ${describeZodError(parsed.error)}`, {
@@ -194,12 +195,4 @@ function parseInput<S extends z.ZodType>(inputSchema: S, input: unknown): z.outp
 
 function nameTaken(name: string): InputError {
   return new InputError([{ path: ["name"], message: `a schedule named "${name}" already exists` }]);
-}
-
-/** Postgres' unique_violation, wherever drizzle wrapped it. */
-function isUniqueViolation(error: unknown): boolean {
-  for (let current = error; current instanceof Error; current = current.cause) {
-    if ((current as { code?: unknown }).code === "23505") return true;
-  }
-  return false;
 }

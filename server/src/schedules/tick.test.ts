@@ -1,6 +1,7 @@
+import { parseCronItems } from "graphile-worker";
 import { describe, expect, it } from "vitest";
 import { compileCron } from "./cron.js";
-import { dueFireTimes, maxFiresPerTick, scheduleCronItems, scheduleTickTaskName } from "./tick.js";
+import { dueFireTimes, maxFiresPerTick, scheduleTickCronItem, scheduleTickTaskName } from "./tick.js";
 
 const at = (time: string) => new Date(`2030-01-01T${time}Z`);
 const iso = (dates: Date[]) => dates.map((date) => date.toISOString().slice(11, 19));
@@ -74,10 +75,11 @@ describe("dueFireTimes", () => {
   });
 });
 
-describe("scheduleCronItems", () => {
+describe("scheduleTickCronItem", () => {
   it("is one every-minute item for the tick task, without graphile-worker's own backfill", () => {
-    expect(scheduleCronItems).toHaveLength(1);
-    const [item] = scheduleCronItems;
+    const parsed = parseCronItems([scheduleTickCronItem]);
+    expect(parsed).toHaveLength(1);
+    const [item] = parsed;
     expect(item?.task).toBe(scheduleTickTaskName);
     expect(item?.identifier).toBe(scheduleTickTaskName);
     expect(item?.options.backfillPeriod).toBe(0);

@@ -1,6 +1,6 @@
 import { scheduleTargetSchema } from "@conveyor/shared";
 import { eq } from "drizzle-orm";
-import { type CronItem, type ParsedCronItem, parseCronItems } from "graphile-worker";
+import type { CronItem } from "graphile-worker";
 import { z } from "zod";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
@@ -244,9 +244,6 @@ export const scheduleTickCronItem: CronItem = {
   identifier: scheduleTickTaskName,
   options: { backfillPeriod: 0, maxAttempts: 5, priority: scheduleTickPriority },
 };
-
-/** `scheduleTickCronItem` parsed, for `run({ parsedCronItems })`. */
-export const scheduleCronItems: ParsedCronItem[] = parseCronItems([scheduleTickCronItem]);
 
 const tickPayloadSchema = z.object({ _cron: z.object({ ts: z.iso.datetime({ offset: true }) }).optional() });
 

@@ -1,21 +1,20 @@
 import {
   auditRecord,
   emailSend,
-  type ListUsersInput,
-  listUsersInputSchema,
+  type listUsersInputSchema,
   type RegisterUserInput,
-  registerUserInputSchema,
   type TaskInput,
   type User,
   type UserWrite,
 } from "@conveyor/shared";
 import { desc, eq, lt } from "drizzle-orm";
+import type { z } from "zod";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
+import { violatedUniqueConstraint } from "../db/pgErrors.js";
 import { InputError, NotFoundError } from "../errors.js";
 import { enqueueRuns } from "../runs/service.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
-import { violatedUniqueConstraint } from "./uniqueViolation.js";
 
 export interface UserPage {
   items: User[];
@@ -38,7 +37,7 @@ export async function registerUser(
   input: RegisterUserInput,
   actor: string,
 ): Promise<UserWrite> {
-  const { username, email } = registerUserInputSchema.parse(input);
+  const { username, email } = input;
   try {
     return await db.transaction(async (tx) => {
       const [inserted] = await tx.insert(schema.users).values({ username, email }).returning();
@@ -80,8 +79,8 @@ export async function deleteUser(db: Executor, catalog: TaskCatalog, id: number,
 }
 
 /** Newest first, keyset-paginated on the id. */
-export async function listUsers(db: Executor, query: ListUsersInput): Promise<UserPage> {
-  const { cursor, limit } = listUsersInputSchema.parse(query);
+export async function listUsers(db: Executor, query: z.output<typeof listUsersInputSchema>): Promise<UserPage> {
+  const { cursor, limit } = query;
   const rows = await db
     .select()
     .from(schema.users)

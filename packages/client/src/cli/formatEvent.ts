@@ -1,4 +1,4 @@
-import type { LiveEvent, RunEventType } from "@conveyor/shared";
+import type { LiveEvent, RunEventType, RunProgress } from "@conveyor/shared";
 import { progressOf } from "../waitFor.js";
 
 type Payload = Record<string, unknown>;
@@ -13,8 +13,11 @@ function errorText(value: unknown): string {
 }
 
 /** "3/5 Step 3/5", or "3" and the message when the total is unknown. */
-export function progressText(event: LiveEvent): string {
-  const { current, total, message } = progressOf(event);
+export function formatProgress({
+  current,
+  total,
+  message,
+}: Pick<RunProgress, "current" | "total" | "message">): string {
   return [total === null ? `${current}` : `${current}/${total}`, message ?? ""].filter(Boolean).join(" ");
 }
 
@@ -24,7 +27,7 @@ const details: Record<RunEventType, (payload: Payload, event: LiveEvent) => stri
   "run.scheduled": (payload) => [`until ${text(payload.runAt)}`, text(payload.reason)].filter(Boolean).join(", "),
   "run.queued": (payload) => (payload.reason === "retry" ? `retry, ${attempt(payload)}` : ""),
   "run.started": (payload) => attempt(payload),
-  "run.progress": (_payload, event) => progressText(event),
+  "run.progress": (_payload, event) => formatProgress(progressOf(event)),
   "run.log": (payload) => `[${text(payload.level)}] ${text(payload.message)}`,
   "run.retrying": (payload) =>
     `${attempt(payload)} failed: ${errorText(payload.error)}; next at ${text(payload.nextAttemptAt)}`,

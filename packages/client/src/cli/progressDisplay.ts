@@ -11,7 +11,11 @@ export interface ProgressDisplay {
   stop(): void;
 }
 
-/** Events that change what the run is doing, shown as its status beside the bar. */
+/**
+ * Events that change what the run is doing, shown as its status beside the bar. Written out here,
+ * not taken from @conveyor/shared's statusAfterEvent: the built CLI runs on plain Node, which
+ * cannot load shared's TypeScript sources, so it imports types from there and nothing else.
+ */
 const statusWords: Partial<Record<LiveEvent["type"], string>> = {
   "run.waiting": "waiting",
   "run.scheduled": "scheduled",

@@ -1,11 +1,6 @@
 import type { RunSummary } from "@conveyor/shared";
 import Table from "cli-table3";
-
-function progressCell(run: RunSummary): string {
-  if (!run.progress) return "";
-  const { current, total, message } = run.progress;
-  return [total === null ? `${current}` : `${current}/${total}`, message ?? ""].filter(Boolean).join(" ");
-}
+import { formatProgress } from "./formatEvent.js";
 
 /** `conveyor ls`: one row per run, newest first, full ids so they can be pasted into `get`. */
 export function formatRunTable(runs: readonly RunSummary[]): string {
@@ -19,7 +14,7 @@ export function formatRunTable(runs: readonly RunSummary[]): string {
       run.task,
       run.status,
       `${run.attempts}/${run.maxAttempts}`,
-      progressCell(run),
+      run.progress ? formatProgress(run.progress) : "",
       run.createdAt.toISOString().replace(/\.\d+Z$/, "Z"),
     ]);
   }
