@@ -28,10 +28,16 @@ export function createApiClient() {
 }
 
 /** The tRPC error code of an API error (`NOT_FOUND`, `BAD_REQUEST`, …), if it is one. */
-export function apiErrorCode(error: unknown): string | undefined {
+function apiErrorCode(error: unknown): string | undefined {
   if (!(error instanceof TRPCClientError)) return undefined;
   const { data } = error as TRPCClientError<AppRouter>;
   return data?.code;
+}
+
+/** Whether the API has no such thing: an unknown id, or one that could not even be an id. */
+export function isMissing(error: unknown): boolean {
+  const code = apiErrorCode(error);
+  return code === "NOT_FOUND" || code === "BAD_REQUEST";
 }
 
 /** Whether asking again cannot help: the request itself was wrong or not allowed. */

@@ -1,13 +1,12 @@
+import type { TaskInfo } from "@conveyor/shared";
 import { Link } from "wouter";
 import { ErrorBanner, Placeholder } from "../../components/Notice";
 import { RequireRole } from "../../components/RequireRole";
 import { useSession } from "../../components/SessionGate";
-import { type RouterOutputs, trpc } from "../../trpc";
+import { useTasks } from "../../useTasks";
 import { TaskForm } from "./TaskForm";
 import { TaskList } from "./TaskList";
 import "./enqueue.css";
-
-type TaskInfo = RouterOutputs["tasks"]["list"][number];
 
 function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
@@ -86,8 +85,7 @@ export function EnqueueTabs({ current }: { current: "run" | "flow" }) {
 }
 
 function TaskChooser({ taskName }: { taskName: string | null }) {
-  // The task list changes only when the API is redeployed.
-  const tasks = trpc.tasks.list.useQuery(undefined, { staleTime: 60_000 });
+  const tasks = useTasks();
   return (
     <div className="enqueue">
       <h1>Enqueue a run</h1>

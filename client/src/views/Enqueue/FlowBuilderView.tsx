@@ -1,13 +1,13 @@
-import { type ChainInput, chainInputSchema, type GroupInput, groupInputSchema } from "@conveyor/shared";
+import { type ChainInput, chainInputSchema, type GroupInput, groupInputSchema, type TaskInfo } from "@conveyor/shared";
 import { type FormEvent, useId, useRef, useState } from "react";
 import { useLocation } from "wouter";
 import { ErrorBanner, Placeholder } from "../../components/Notice";
 import { RequireRole } from "../../components/RequireRole";
 import { trpc } from "../../trpc";
+import { useTasks } from "../../useTasks";
 import { EnqueueNotAllowed, EnqueueTabs } from "./EnqueueView";
 import { type FlowStepDraft, FlowStepEditor, type StepInputHandle } from "./FlowStepEditor";
 import type { InputIssue } from "./taskInput";
-import type { TaskInfo } from "./useTaskInputForm";
 import "./enqueue.css";
 
 type FlowKind = "chain" | "group";
@@ -278,7 +278,7 @@ function FlowBuilder({ tasks }: { tasks: TaskInfo[] }) {
 }
 
 function FlowChooser() {
-  const tasks = trpc.tasks.list.useQuery(undefined, { staleTime: 60_000 });
+  const tasks = useTasks();
   return (
     <div className="enqueue">
       <h1>Enqueue a flow</h1>

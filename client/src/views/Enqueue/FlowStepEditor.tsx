@@ -1,8 +1,9 @@
+import type { TaskInfo } from "@conveyor/shared";
 import { useEffect, useId } from "react";
+import { FormError } from "../../components/FormField";
 import { FormFields } from "./FormFields";
-import type { InputIssue } from "./taskInput";
-import { formErrorName } from "./taskInput";
-import { type TaskInfo, useTaskInputForm } from "./useTaskInputForm";
+import { formErrorName, type InputIssue } from "./taskInput";
+import { useTaskInputForm } from "./useTaskInputForm";
 
 /** What the flow form asks of each step's input form when it submits. */
 export interface StepInputHandle {
@@ -36,11 +37,7 @@ function StepInputForm({ task, onReady }: { task: TaskInfo; onReady: (handle: St
   return (
     <div className="flow-step-input">
       <FormFields nodes={nodes} register={register} errors={formState.errors} idPrefix={idPrefix} />
-      {formError && (
-        <div className="banner banner-error" role="alert" data-field={formErrorName}>
-          {formError}
-        </div>
-      )}
+      <FormError message={formError} field={formErrorName} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
-import { type ReactNode, useState } from "react";
+import { useState } from "react";
 import type { FieldErrors, UseFormRegister } from "react-hook-form";
+import { FormField } from "../../components/FormField";
 import { optionFieldNames as names, startChoices } from "./enqueueOptions";
 import type { FormValues } from "./taskInput";
 
@@ -13,48 +14,18 @@ interface OptionsFieldsProps {
   defaults: { queue: string | null; priority: number; maxAttempts: number; timeoutMs: number };
 }
 
-interface OptionFieldProps {
-  option: keyof typeof names;
-  label: string;
-  hint: string;
-  idPrefix: string;
-  errors: FieldErrors<FormValues>;
-  children: (props: { id: string; "aria-describedby": string; "aria-invalid": true | undefined }) => ReactNode;
-}
-
-/** One option: label, control, hint, and its problem when it has one. */
-function OptionField({ option, label, hint, idPrefix, errors, children }: OptionFieldProps) {
-  const name = names[option];
-  const id = `${idPrefix}-${name}`;
-  const message = errors[name]?.message;
-  return (
-    <div className="field" data-field={`options.${option}`}>
-      <label htmlFor={id} className="field-label">
-        {label}
-      </label>
-      {children({
-        id,
-        "aria-describedby": message ? `${id}-hint ${id}-error` : `${id}-hint`,
-        "aria-invalid": message ? true : undefined,
-      })}
-      <p id={`${id}-hint`} className="field-hint">
-        {hint}
-      </p>
-      {message && (
-        <p id={`${id}-error`} className="field-error" role="alert">
-          {message}
-        </p>
-      )}
-    </div>
-  );
-}
-
 /**
  * Queue, priority, start time, attempts, timeout and idempotency key of the run to enqueue. Empty
  * fields keep the task's defaults; the form checks them with the API's `enqueueOptionsSchema`.
  */
 export function OptionsFields({ register, errors, start, idPrefix, defaults }: OptionsFieldsProps) {
-  const field = { idPrefix, errors };
+  // Each option is found by its path in the enqueue request (`options.queue`), not its form name.
+  const field = (option: keyof typeof names) => ({
+    form: idPrefix,
+    name: names[option],
+    dataField: `options.${option}`,
+    error: errors[names[option]]?.message,
+  });
   // Closed until wanted; opened by the reader, or by a problem in one of its fields.
   const [isOpen, setIsOpen] = useState(false);
   const hasErrors = Object.values(names).some((name) => errors[name] !== undefined);
@@ -68,9 +39,8 @@ export function OptionsFields({ register, errors, start, idPrefix, defaults }: O
     >
       <summary>Options</summary>
       <div className="options-grid">
-        <OptionField
-          {...field}
-          option="queue"
+        <FormField
+          {...field("queue")}
           label="Queue"
           hint="Runs of one queue start one at a time; letters, digits, _ . : -"
         >
@@ -82,8 +52,8 @@ export function OptionsFields({ register, errors, start, idPrefix, defaults }: O
               autoComplete="off"
             />
           )}
-        </OptionField>
-        <OptionField {...field} option="priority" label="Priority" hint="−1000 to 1000; higher starts first">
+        </FormField>
+        <FormField {...field("priority")} label="Priority" hint="−1000 to 1000; higher starts first">
           {(props) => (
             <input
               {...props}
@@ -93,8 +63,8 @@ export function OptionsFields({ register, errors, start, idPrefix, defaults }: O
               placeholder={String(defaults.priority)}
             />
           )}
-        </OptionField>
-        <OptionField {...field} option="maxAttempts" label="Max attempts" hint="1 to 100">
+        </FormField>
+        <FormField {...field("maxAttempts")} label="Max attempts" hint="1 to 100">
           {(props) => (
             <input
               {...props}
@@ -106,8 +76,8 @@ export function OptionsFields({ register, errors, start, idPrefix, defaults }: O
               placeholder={String(defaults.maxAttempts)}
             />
           )}
-        </OptionField>
-        <OptionField {...field} option="timeoutMs" label="Timeout (ms)" hint="Per attempt; 10 ms to 24 h">
+        </FormField>
+        <FormField {...field("timeoutMs")} label="Timeout (ms)" hint="Per attempt; 10 ms to 24 h">
           {(props) => (
             <input
               {...props}
@@ -118,8 +88,8 @@ export function OptionsFields({ register, errors, start, idPrefix, defaults }: O
               placeholder={String(defaults.timeoutMs)}
             />
           )}
-        </OptionField>
-        <OptionField {...field} option="start" label="Start" hint="When the run may start">
+        </FormField>
+        <FormField {...field("start")} label="Start" hint="When the run may start">
           {(props) => (
             <select {...props} {...register(names.start)}>
               {startChoices.map((choice) => (
@@ -129,27 +99,26 @@ export function OptionsFields({ register, errors, start, idPrefix, defaults }: O
               ))}
             </select>
           )}
-        </OptionField>
+        </FormField>
         {start === "delay" && (
-          <OptionField {...field} option="delayMs" label="Delay (ms)" hint="From now; up to 365 days">
+          <FormField {...field("delayMs")} label="Delay (ms)" hint="From now; up to 365 days">
             {(props) => (
               <input {...props} {...register(names.delayMs, { valueAsNumber: true })} type="number" min={0} step={1} />
             )}
-          </OptionField>
+          </FormField>
         )}
         {start === "at" && (
-          <OptionField {...field} option="runAt" label="Run at" hint="Your local time">
+          <FormField {...field("runAt")} label="Run at" hint="Your local time">
             {(props) => <input {...props} {...register(names.runAt)} type="datetime-local" step={1} />}
-          </OptionField>
+          </FormField>
         )}
-        <OptionField
-          {...field}
-          option="idempotencyKey"
+        <FormField
+          {...field("idempotencyKey")}
           label="Idempotency key"
           hint="Enqueueing again with this key (for 24 h) returns the same run"
         >
           {(props) => <input {...props} {...register(names.idempotencyKey)} autoComplete="off" spellCheck={false} />}
-        </OptionField>
+        </FormField>
       </div>
     </details>
   );

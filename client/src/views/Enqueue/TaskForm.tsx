@@ -1,12 +1,14 @@
+import type { TaskInfo } from "@conveyor/shared";
 import { useId } from "react";
 import { useLocation } from "wouter";
+import { FormError } from "../../components/FormField";
 import { ErrorBanner } from "../../components/Notice";
 import { trpc } from "../../trpc";
 import { optionFieldNames } from "./enqueueOptions";
 import { FormFields } from "./FormFields";
 import { OptionsFields } from "./OptionsFields";
 import { formErrorName } from "./taskInput";
-import { type TaskInfo, useTaskInputForm } from "./useTaskInputForm";
+import { useTaskInputForm } from "./useTaskInputForm";
 
 /** A form for one task's input and enqueue options; a valid submit enqueues a run and opens it. */
 export function TaskForm({ task }: { task: TaskInfo }) {
@@ -37,11 +39,7 @@ export function TaskForm({ task }: { task: TaskInfo }) {
         idPrefix={`${idPrefix}-option`}
         defaults={task.defaults}
       />
-      {formError && (
-        <div className="banner banner-error" role="alert" data-field={formErrorName}>
-          {formError}
-        </div>
-      )}
+      <FormError message={formError} field={formErrorName} />
       {enqueue.error && !isInputRejected && <ErrorBanner title="The run was not enqueued." error={enqueue.error} />}
       <div className="form-actions">
         <button type="submit" className="button-primary" disabled={enqueue.isPending} aria-busy={enqueue.isPending}>

@@ -1,7 +1,5 @@
+import type { TaskInfo } from "@conveyor/shared";
 import { useLocation } from "wouter";
-import type { RouterOutputs } from "../../trpc";
-
-type TaskInfo = RouterOutputs["tasks"]["list"][number];
 
 /** The tasks to choose from; the chosen one is in the URL (`#/enqueue/<task>`). */
 export function TaskList({ tasks, selected }: { tasks: TaskInfo[]; selected: string | null }) {

@@ -4,8 +4,8 @@ import type { FormField } from "./schemaFields";
 
 export type FormValues = Record<string, string | number | boolean>;
 
-/** What a valid form submits: the task input, shaped as the task's schema expects it. */
-export interface TaskFormOutput {
+/** What `taskInputResolver` makes of a valid form: the task input, shaped as the task's schema expects it. */
+export interface ResolvedTaskInput {
   input: unknown;
 }
 
@@ -112,8 +112,8 @@ export function errorsByField(fields: FormField[], issues: InputIssue[]): Record
 export function taskInputResolver(
   fields: FormField[],
   definition: TaskDefinition | undefined,
-): Resolver<FormValues, unknown, TaskFormOutput> {
-  return (values): ResolverResult<FormValues, TaskFormOutput> => {
+): Resolver<FormValues, unknown, ResolvedTaskInput> {
+  return (values): ResolverResult<FormValues, ResolvedTaskInput> => {
     const { input, issues } = taskInputOf(fields, values);
     const allIssues =
       issues.length > 0 || !definition ? issues : (definition.input.safeParse(input).error?.issues ?? []);

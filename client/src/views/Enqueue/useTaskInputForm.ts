@@ -1,19 +1,16 @@
-import { bundledTasks, type EnqueueOptions, type TaskDefinition } from "@conveyor/shared";
+import { bundledTasks, type EnqueueOptions, type TaskDefinition, type TaskInfo } from "@conveyor/shared";
 import { useMemo } from "react";
 import { type FieldErrors, type Resolver, type ResolverResult, useForm } from "react-hook-form";
-import type { RouterOutputs } from "../../trpc";
 import { enqueueOptionsOf, initialOptionValues, optionErrorsOf } from "./enqueueOptions";
 import { fieldsOf, formFromSchema, initialValuesOf, valuesFromInput } from "./schemaFields";
 import { errorsByField, type FormValues, formErrorName, type InputIssue, taskInputResolver } from "./taskInput";
-
-export type TaskInfo = RouterOutputs["tasks"]["list"][number];
 
 const definitions: ReadonlyMap<string, TaskDefinition> = new Map(
   bundledTasks.map((definition): [string, TaskDefinition] => [definition.name, definition]),
 );
 
 /** What a valid form submits: the task input, and the enqueue options when the form has them. */
-export interface TaskFormOutput {
+interface TaskFormOutput {
   input: unknown;
   options: EnqueueOptions | undefined;
 }

@@ -1,5 +1,5 @@
 import type { FormEventHandler, ReactNode } from "react";
-import { FormError } from "./FormField";
+import { FormError } from "../../components/FormField";
 
 interface ExampleFormProps {
   /** The form's id: its fields' ids start with it (see `FormField`), its title's is `<id>-title`. */

@@ -4,7 +4,7 @@ import type { FieldError, FieldErrors, FieldValues, Path, Resolver, UseFormSetEr
 import type { z } from "zod";
 
 /** Where a form keeps an error that belongs to no one field. */
-export const formErrorName = "root.server";
+const formErrorName = "root.server";
 
 /** An empty number input reads as NaN (`valueAsNumber`); to the schema that is "not given". */
 function withoutEmptyNumbers(values: FieldValues): FieldValues {

@@ -1,13 +1,14 @@
 import { runStatuses } from "@conveyor/shared";
 import { useMemo, useState } from "react";
 import { Link } from "wouter";
+import { Detail } from "../../components/Detail";
 import { FlowGraph } from "../../components/FlowGraph";
 import { ErrorBanner, Placeholder } from "../../components/Notice";
 import { ProgressBar } from "../../components/ProgressBar";
 import { RequireRole } from "../../components/RequireRole";
 import { StatusBadge } from "../../components/StatusBadge";
 import { Timestamp } from "../../components/Timestamp";
-import { apiErrorCode, trpc } from "../../trpc";
+import { isMissing, trpc } from "../../trpc";
 import { flowNodeSize, layoutFlow } from "./flowLayout";
 import { type FlowDetail, type FlowProgress, type FlowRun, useFlowRuns } from "./useFlowRuns";
 
@@ -112,28 +113,18 @@ function FlowDetails({ flow, isFetching, id }: { flow: FlowDetail; isFetching: b
     <>
       <section className="card flow-summary" aria-label="Summary">
         <dl className="details">
-          <div>
-            <dt>Kind</dt>
-            <dd data-testid="flow-kind">{kindNames[flow.kind]}</dd>
-          </div>
-          <div>
-            <dt>Status</dt>
-            <dd>
-              <StatusBadge status={status} testId="flow-status" />
-            </dd>
-          </div>
-          <div>
-            <dt>Created</dt>
-            <dd>
-              <Timestamp date={flow.createdAt} />
-            </dd>
-          </div>
-          <div>
-            <dt>Finished</dt>
-            <dd>
-              <Timestamp date={flow.finishedAt} />
-            </dd>
-          </div>
+          <Detail term="Kind" testId="flow-kind">
+            {kindNames[flow.kind]}
+          </Detail>
+          <Detail term="Status">
+            <StatusBadge status={status} testId="flow-status" />
+          </Detail>
+          <Detail term="Created">
+            <Timestamp date={flow.createdAt} />
+          </Detail>
+          <Detail term="Finished">
+            <Timestamp date={flow.finishedAt} />
+          </Detail>
         </dl>
         <div className="flow-progress">
           <ProgressBar
@@ -169,16 +160,14 @@ function FlowDetails({ flow, isFetching, id }: { flow: FlowDetail; isFetching: b
 /** One flow as a graph of its runs, coloured live by status from the flow's event stream. */
 export function FlowView({ id }: { id: string }) {
   const flow = trpc.flows.get.useQuery({ id });
-  const code = apiErrorCode(flow.error);
-  const isMissing = code === "NOT_FOUND" || code === "BAD_REQUEST";
   return (
     <div className="flow">
       <h1 className="run-heading">
         Flow <code className="run-title-id">{id}</code>
       </h1>
       {flow.isPending && <Placeholder>Loading flow…</Placeholder>}
-      {isMissing && <Placeholder>There is no flow with this id.</Placeholder>}
-      {flow.isError && !isMissing && <ErrorBanner title="Could not load the flow." error={flow.error} />}
+      {isMissing(flow.error) && <Placeholder>There is no flow with this id.</Placeholder>}
+      {flow.isError && !isMissing(flow.error) && <ErrorBanner title="Could not load the flow." error={flow.error} />}
       {flow.data && <FlowDetails flow={flow.data} isFetching={flow.isFetching} id={id} />}
     </div>
   );

@@ -1,10 +1,11 @@
 import { type FlowStatus, flowStatuses, flowStatusSchema } from "@conveyor/shared";
 import { Link, useSearchParams } from "wouter";
-import { ErrorBanner, Placeholder } from "../../components/Notice";
+import { Listing, pageItems } from "../../components/Listing";
 import { ProgressBar } from "../../components/ProgressBar";
 import { StatusBadge } from "../../components/StatusBadge";
 import { Timestamp } from "../../components/Timestamp";
 import { useRefreshOnRunsFinished } from "../../refreshOnRunsFinished";
+import { useSetSearchParams } from "../../searchParams";
 import { type RouterOutputs, trpc } from "../../trpc";
 
 type FlowSummary = RouterOutputs["flows"]["list"]["items"][number];
@@ -68,47 +69,34 @@ function FlowsResults({ status }: { status: FlowStatus | undefined }) {
   const flows = trpc.flows.list.useInfiniteQuery(input, { getNextPageParam: (page) => page.nextCursor ?? undefined });
   // A flow's counters move as its runs finish; the listing is read again then, not on a timer.
   useRefreshOnRunsFinished(() => void utils.flows.list.invalidate());
-  const items = flows.data?.pages.flatMap((page) => page.items) ?? [];
   return (
-    <>
-      {flows.isError && <ErrorBanner title="Could not load the flows." error={flows.error} />}
-      {flows.isPending && <Placeholder>Loading flows…</Placeholder>}
-      {flows.isSuccess && items.length === 0 && (
-        <Placeholder>{status ? `No ${status} flows.` : "No flows yet."}</Placeholder>
-      )}
-      {items.length > 0 && <FlowsTable flows={items} />}
-      {flows.hasNextPage && (
-        <div className="form-actions">
-          <button type="button" onClick={() => flows.fetchNextPage()} disabled={flows.isFetchingNextPage}>
-            {flows.isFetchingNextPage ? "Loading…" : "Load more"}
-          </button>
-        </div>
-      )}
-    </>
+    <Listing
+      query={flows}
+      items={pageItems(flows.data)}
+      noun="flows"
+      empty={status ? `No ${status} flows.` : "No flows yet."}
+    >
+      {(items) => <FlowsTable flows={items} />}
+    </Listing>
   );
 }
 
 /** Chains, groups, chords and DAGs, newest first, filtered by the status held in the URL. */
 export function FlowsView() {
-  const [params, setParams] = useSearchParams();
+  const [params] = useSearchParams();
+  const setParams = useSetSearchParams();
   const status = flowStatusSchema.safeParse(params.get("status")).data;
-  const setStatus = (value: string) =>
-    setParams(
-      (previous) => {
-        const next = new URLSearchParams(previous);
-        if (value) next.set("status", value);
-        else next.delete("status");
-        return next;
-      },
-      { replace: true },
-    );
   return (
     <div className="flows">
       <h1>Flows</h1>
       <search className="filters" aria-label="Filter flows">
         <div className="filter">
           <label htmlFor="flow-filter-status">Status</label>
-          <select id="flow-filter-status" value={status ?? ""} onChange={(event) => setStatus(event.target.value)}>
+          <select
+            id="flow-filter-status"
+            value={status ?? ""}
+            onChange={(event) => setParams({ status: event.target.value })}
+          >
             <option value="">All statuses</option>
             {flowStatuses.map((name) => (
               <option key={name} value={name}>

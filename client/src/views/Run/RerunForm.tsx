@@ -1,10 +1,13 @@
+import type { TaskInfo } from "@conveyor/shared";
 import { useId } from "react";
 import { useLocation } from "wouter";
+import { FormError } from "../../components/FormField";
 import { ErrorBanner, Placeholder } from "../../components/Notice";
 import { type RouterOutputs, trpc } from "../../trpc";
+import { useTasks } from "../../useTasks";
 import { FormFields } from "../Enqueue/FormFields";
 import { formErrorName } from "../Enqueue/taskInput";
-import { type TaskInfo, useTaskInputForm } from "../Enqueue/useTaskInputForm";
+import { useTaskInputForm } from "../Enqueue/useTaskInputForm";
 
 type Run = RouterOutputs["runs"]["get"];
 
@@ -23,11 +26,7 @@ function TaskRerunForm({ run, task, onClose }: { run: Run; task: TaskInfo; onClo
   return (
     <form className="task-form" onSubmit={onSubmit} noValidate aria-label={`Input of the re-run of ${task.name}`}>
       <FormFields nodes={nodes} register={register} errors={formState.errors} idPrefix={idPrefix} />
-      {formError && (
-        <div className="banner banner-error" role="alert" data-field={formErrorName}>
-          {formError}
-        </div>
-      )}
+      <FormError message={formError} field={formErrorName} />
       {rerun.error && !isInputRejected && <ErrorBanner title="The run was not re-run." error={rerun.error} />}
       <div className="form-actions">
         <button type="submit" className="button-primary" disabled={rerun.isPending} aria-busy={rerun.isPending}>
@@ -46,8 +45,7 @@ function TaskRerunForm({ run, task, onClose }: { run: Run; task: TaskInfo; onClo
  * it: the task's own form, prefilled with this run's input and checked with the task's schema.
  */
 export function RerunForm({ run, onClose }: { run: Run; onClose: () => void }) {
-  // The task list changes only when the API is redeployed.
-  const tasks = trpc.tasks.list.useQuery(undefined, { staleTime: 60_000 });
+  const tasks = useTasks();
   const task = tasks.data?.find((candidate) => candidate.name === run.task);
   return (
     <section className="card" id="rerun-form" aria-labelledby="rerun-title" data-testid="rerun-form">

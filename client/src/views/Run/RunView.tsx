@@ -1,12 +1,13 @@
 import { isTerminal } from "@conveyor/shared";
-import { type ReactNode, useState } from "react";
+import { useState } from "react";
 import { Link } from "wouter";
+import { Detail } from "../../components/Detail";
 import { JsonBlock } from "../../components/JsonBlock";
 import { ErrorBanner, Placeholder } from "../../components/Notice";
 import { formatProgress, ProgressBar } from "../../components/ProgressBar";
 import { StatusBadge } from "../../components/StatusBadge";
 import { Timestamp } from "../../components/Timestamp";
-import { apiErrorCode, type RouterOutputs, trpc } from "../../trpc";
+import { isMissing, type RouterOutputs, trpc } from "../../trpc";
 import { RerunForm } from "./RerunForm";
 import { RunActions } from "./RunActions";
 import { RunTimeline } from "./RunTimeline";
@@ -14,15 +15,6 @@ import { useRunEvents } from "./useRunEvents";
 import "./run.css";
 
 type Run = RouterOutputs["runs"]["get"];
-
-function Detail({ term, children }: { term: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{term}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
 
 function RunProgress({ run }: { run: Run }) {
   return (
@@ -151,8 +143,6 @@ export function RunView({ id }: { id: string }) {
   const run = trpc.runs.get.useQuery({ id });
   const { timeline, restart } = useRunEvents(id, run.data?.status);
   const [isRerunOpen, setIsRerunOpen] = useState(false);
-  const code = apiErrorCode(run.error);
-  const isMissing = code === "NOT_FOUND" || code === "BAD_REQUEST";
   return (
     <div className="run">
       <div className="run-heading">
@@ -169,8 +159,8 @@ export function RunView({ id }: { id: string }) {
         )}
       </div>
       {run.isPending && <Placeholder>Loading run…</Placeholder>}
-      {isMissing && <Placeholder>There is no run with this id.</Placeholder>}
-      {run.isError && !isMissing && <ErrorBanner title="Could not load the run." error={run.error} />}
+      {isMissing(run.error) && <Placeholder>There is no run with this id.</Placeholder>}
+      {run.isError && !isMissing(run.error) && <ErrorBanner title="Could not load the run." error={run.error} />}
       {run.data && isRerunOpen && <RerunForm run={run.data} onClose={() => setIsRerunOpen(false)} />}
       {run.data && (
         <>

@@ -1,6 +1,6 @@
 import { runStatuses } from "@conveyor/shared";
 import { type KeyboardEvent, useEffect, useRef, useState } from "react";
-import { trpc } from "../../trpc";
+import { useTasks } from "../../useTasks";
 import {
   type FilterParam,
   isoOfLocalInput,
@@ -126,7 +126,7 @@ function TimeRangeFilter({ filters, onChange }: { filters: UrlFilters; onChange:
 
 /** The runs' filters; every change goes to the URL, which the listing reads. */
 export function RunsFilters({ filters, onChange }: { filters: UrlFilters; onChange: SetFilters }) {
-  const tasks = trpc.tasks.list.useQuery(undefined, { staleTime: 60_000 });
+  const tasks = useTasks();
   const taskNames = tasks.data?.map((info) => info.name) ?? [];
   // A task in a shared link may be one this API no longer has; keep it selectable to show that.
   if (filters.task && !taskNames.includes(filters.task)) taskNames.push(filters.task);

@@ -1,8 +1,10 @@
 import type { RowSelectionState } from "@tanstack/react-table";
 import { useState } from "react";
 import { useSearchParams } from "wouter";
+import { LoadMore } from "../../components/Listing";
 import { ErrorBanner, Placeholder } from "../../components/Notice";
 import { useCan } from "../../components/RequireRole";
+import { useSetSearchParams } from "../../searchParams";
 import { BulkActions } from "./BulkActions";
 import { RunsFilters, type SetFilters } from "./RunsFilters";
 import { RunsTable } from "./RunsTable";
@@ -57,11 +59,7 @@ function RunsResults({ filters }: { filters: UrlFilters }) {
               {count.format(items.length)} {items.length === 1 ? "run" : "runs"} loaded
               {runs.hasNextPage ? "; more load as you scroll" : ""}
             </span>
-            {runs.hasNextPage && (
-              <button type="button" onClick={loadMore} disabled={runs.isFetchingNextPage}>
-                {runs.isFetchingNextPage ? "Loading…" : "Load more"}
-              </button>
-            )}
+            <LoadMore query={runs} onLoad={loadMore} />
           </div>
         </>
       )}
@@ -71,21 +69,9 @@ function RunsResults({ filters }: { filters: UrlFilters }) {
 
 /** Recent runs, newest first, filtered by what the URL holds. */
 export function RunsView() {
-  const [params, setParams] = useSearchParams();
+  const [params] = useSearchParams();
+  const setFilters: SetFilters = useSetSearchParams();
   const filters = filtersFromParams(params);
-
-  const setFilters: SetFilters = (changes) =>
-    setParams(
-      (previous) => {
-        const next = new URLSearchParams(previous);
-        for (const [name, value] of Object.entries(changes)) {
-          if (value) next.set(name, value);
-          else next.delete(name);
-        }
-        return next;
-      },
-      { replace: true },
-    );
 
   return (
     <div className="runs">

@@ -1,5 +1,6 @@
 import type { LiveEvent, RunProgress, RunStatus } from "@conveyor/shared";
 import { useEffect, useMemo, useRef, useState } from "react";
+import { pageItems } from "../../components/Listing";
 import { useFrameBatch } from "../../frameBatch";
 import { useLiveConnection } from "../../liveConnection";
 import { progressOf, startedPayloadSchema, statusAfterEvent } from "../../runEvents";
@@ -157,8 +158,7 @@ export function useLiveRuns(filters: ListingFilters) {
   });
 
   const items = useMemo(() => {
-    const loaded = runs.data?.pages.flatMap((page) => page.items) ?? [];
-    return loaded.map((run) => {
+    return pageItems(runs.data).map((run) => {
       const patch = patches.get(run.id);
       return patch ? { ...run, ...patch } : run;
     });

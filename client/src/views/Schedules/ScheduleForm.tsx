@@ -1,16 +1,17 @@
+import type { TaskInfo } from "@conveyor/shared";
 import { keepPreviousData } from "@tanstack/react-query";
-import { type ReactNode, useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { type FieldErrors, type Resolver, useForm, useWatch } from "react-hook-form";
 import { useLocation } from "wouter";
+import { FormError, FormField } from "../../components/FormField";
 import { JsonBlock } from "../../components/JsonBlock";
 import { ErrorBanner } from "../../components/Notice";
 import { type RouterOutputs, trpc } from "../../trpc";
 import { FormFields } from "../Enqueue/FormFields";
 import { fieldsOf, formFromSchema, initialValuesOf } from "../Enqueue/schemaFields";
-import { type FormValues, formErrorName } from "../Enqueue/taskInput";
+import { type FormValues, formErrorName, type InputIssue } from "../Enqueue/taskInput";
 import { FireTime } from "./FireTime";
 import {
-  type ApiIssue,
   errorsFromApi,
   formValuesOfInput,
   type ScheduleFieldName,
@@ -18,7 +19,6 @@ import {
   scheduleResolver,
 } from "./scheduleForm";
 
-type TaskInfo = RouterOutputs["tasks"]["list"][number];
 type Schedule = RouterOutputs["schedules"]["get"];
 
 /** How long typing must pause before the expression is sent for a preview. */
@@ -35,38 +35,6 @@ function useDebounced<T>(value: T, delayMs: number): T {
     return () => clearTimeout(timer);
   }, [value, delayMs]);
   return debounced;
-}
-
-interface ScheduleFieldProps {
-  name: ScheduleFieldName;
-  label: string;
-  hint?: string;
-  error: string | undefined;
-  children: (props: { id: string; "aria-describedby": string; "aria-invalid": true | undefined }) => ReactNode;
-}
-
-/** One of the schedule's own fields: label, control, hint and the problem with it, if any. */
-function ScheduleField({ name, label, hint, error, children }: ScheduleFieldProps) {
-  const id = `schedule-${name}`;
-  const describedBy = [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ");
-  return (
-    <div className="field" data-field={name}>
-      <label htmlFor={id} className="field-label">
-        {label}
-      </label>
-      {children({ id, "aria-describedby": describedBy, "aria-invalid": error ? true : undefined })}
-      {hint && (
-        <p id={`${id}-hint`} className="field-hint">
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p id={`${id}-error`} className="field-error" role="alert">
-          {error}
-        </p>
-      )}
-    </div>
-  );
 }
 
 interface PreviewState {
@@ -154,7 +122,7 @@ export function ScheduleForm({ tasks, schedule }: ScheduleFormProps) {
     { enabled: previewInput.cron !== "", placeholderData: keepPreviousData, retry: false, staleTime: 30_000 },
   );
   // The preview's complaints about the expression or timezone show by those fields while typing.
-  const previewErrors = errorsFromApi([], (preview.error?.data?.issues ?? []) as ApiIssue[]);
+  const previewErrors = errorsFromApi([], preview.error?.data?.issues ?? []);
 
   const utils = trpc.useUtils();
   const [, navigate] = useLocation();
@@ -163,7 +131,7 @@ export function ScheduleForm({ tasks, schedule }: ScheduleFormProps) {
     void utils.schedules.list.invalidate();
     navigate(`/schedules/${saved.id}`);
   };
-  const onRejected = (issues: readonly ApiIssue[] | null | undefined) => {
+  const onRejected = (issues: readonly InputIssue[] | null | undefined) => {
     for (const [name, message] of Object.entries(errorsFromApi(fields, issues ?? [])))
       setError(name, { type: "server", message });
   };
@@ -205,15 +173,17 @@ export function ScheduleForm({ tasks, schedule }: ScheduleFormProps) {
     >
       <div className="schedule-form-layout">
         <div>
-          <ScheduleField
+          <FormField
+            form="schedule"
             name="name"
             label="Name"
             hint="Unique; how people and logs refer to it."
             error={errorOf("name")}
           >
             {(props) => <input {...props} {...register("name")} autoComplete="off" />}
-          </ScheduleField>
-          <ScheduleField
+          </FormField>
+          <FormField
+            form="schedule"
             name="cron"
             label="Cron"
             hint="minute hour day-of-month month day-of-week, e.g. 30 2 * * 1-5; or @hourly, @daily, @weekly"
@@ -222,15 +192,16 @@ export function ScheduleForm({ tasks, schedule }: ScheduleFormProps) {
             {(props) => (
               <input {...props} {...register("cron")} className="code" autoComplete="off" spellCheck={false} />
             )}
-          </ScheduleField>
-          <ScheduleField
+          </FormField>
+          <FormField
+            form="schedule"
             name="timezone"
             label="Timezone"
             hint="An IANA name; the expression is read in it, so 9:00 stays 9:00 across daylight saving."
             error={errorOf("timezone")}
           >
             {(props) => <input {...props} {...register("timezone")} list="schedule-timezones" autoComplete="off" />}
-          </ScheduleField>
+          </FormField>
           <datalist id="schedule-timezones">
             {timezones.map((zone) => (
               <option key={zone} value={zone} />
@@ -256,7 +227,7 @@ export function ScheduleForm({ tasks, schedule }: ScheduleFormProps) {
       {hasTaskTarget ? (
         <fieldset className="field-group schedule-target">
           <legend>Target</legend>
-          <ScheduleField name="task" label="Task" error={errorOf("task")}>
+          <FormField form="schedule" name="task" label="Task" error={errorOf("task")}>
             {(props) => (
               <select {...props} {...taskField}>
                 <option value="">Choose a task…</option>
@@ -267,7 +238,7 @@ export function ScheduleForm({ tasks, schedule }: ScheduleFormProps) {
                 ))}
               </select>
             )}
-          </ScheduleField>
+          </FormField>
           {task && <p className="muted">{task.description}</p>}
           {/* A fresh set of fields per task: names repeat (f0, f1…) but mean other things. */}
           <div key={taskName}>
@@ -281,11 +252,7 @@ export function ScheduleForm({ tasks, schedule }: ScheduleFormProps) {
         </section>
       )}
 
-      {formError && (
-        <div className="banner banner-error" role="alert" data-field={formErrorName}>
-          {formError}
-        </div>
-      )}
+      <FormError message={formError} field={formErrorName} />
       {save.error && !isRejectedByField && <ErrorBanner title="The schedule was not saved." error={save.error} />}
       <div className="form-actions">
         <button type="submit" className="button-primary" disabled={save.isPending} aria-busy={save.isPending}>

@@ -1,10 +1,12 @@
-import { type ReactNode, useState } from "react";
+import { useState } from "react";
 import { Link, useLocation } from "wouter";
+import { Detail } from "../../components/Detail";
 import { JsonBlock } from "../../components/JsonBlock";
 import { ErrorBanner, Placeholder } from "../../components/Notice";
 import { RequireRole } from "../../components/RequireRole";
 import { Timestamp } from "../../components/Timestamp";
-import { apiErrorCode, type RouterOutputs, trpc } from "../../trpc";
+import { isMissing, type RouterOutputs, trpc } from "../../trpc";
+import { useTasks } from "../../useTasks";
 import { FireTime } from "./FireTime";
 import { PauseResumeButton } from "./PauseResumeButton";
 import { ScheduleForm } from "./ScheduleForm";
@@ -13,15 +15,6 @@ import { describeTarget, ScheduleStateBadge } from "./SchedulesView";
 import { useRefetchAfterFire } from "./useRefetchAfterFire";
 
 type Schedule = RouterOutputs["schedules"]["get"];
-
-function Detail({ term, children }: { term: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{term}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
 
 /** Asks once, then deletes; the runs it already made stay. */
 function DeleteScheduleButton({ schedule }: { schedule: Schedule }) {
@@ -58,15 +51,9 @@ function DeleteScheduleButton({ schedule }: { schedule: Schedule }) {
   );
 }
 
-function useSchedule(id: string) {
-  const schedule = trpc.schedules.get.useQuery({ id });
-  const code = apiErrorCode(schedule.error);
-  return { schedule, isMissing: code === "NOT_FOUND" || code === "BAD_REQUEST" };
-}
-
 /** One schedule: its expression in words, fire times, target and latest runs. */
 export function ScheduleView({ id }: { id: string }) {
-  const { schedule, isMissing } = useSchedule(id);
+  const schedule = trpc.schedules.get.useQuery({ id });
   useRefetchAfterFire([schedule.data?.nextFireAt ?? null], () => void schedule.refetch());
   const data = schedule.data;
   return (
@@ -87,8 +74,10 @@ export function ScheduleView({ id }: { id: string }) {
         )}
       </div>
       {schedule.isPending && <Placeholder>Loading schedule…</Placeholder>}
-      {isMissing && <Placeholder>There is no schedule with this id.</Placeholder>}
-      {schedule.isError && !isMissing && <ErrorBanner title="Could not load the schedule." error={schedule.error} />}
+      {isMissing(schedule.error) && <Placeholder>There is no schedule with this id.</Placeholder>}
+      {schedule.isError && !isMissing(schedule.error) && (
+        <ErrorBanner title="Could not load the schedule." error={schedule.error} />
+      )}
       {data && (
         <>
           <section className="card">
@@ -145,11 +134,6 @@ function SchedulesReadOnly() {
   );
 }
 
-function useTasks() {
-  // The task list changes only when the API is redeployed.
-  return trpc.tasks.list.useQuery(undefined, { staleTime: 60_000 });
-}
-
 /** A new schedule. */
 export function NewScheduleView() {
   const tasks = useTasks();
@@ -172,15 +156,17 @@ export function NewScheduleView() {
 /** Changes a schedule's name, expression, timezone, target or state. */
 export function EditScheduleView({ id }: { id: string }) {
   const tasks = useTasks();
-  const { schedule, isMissing } = useSchedule(id);
+  const schedule = trpc.schedules.get.useQuery({ id });
   return (
     <RequireRole atLeast="admin" fallback={<SchedulesReadOnly />}>
       <div className="schedule">
         <h1>Edit {schedule.data ? schedule.data.name : "schedule"}</h1>
         {(tasks.isPending || schedule.isPending) && <Placeholder>Loading…</Placeholder>}
-        {isMissing && <Placeholder>There is no schedule with this id.</Placeholder>}
+        {isMissing(schedule.error) && <Placeholder>There is no schedule with this id.</Placeholder>}
         {tasks.isError && <ErrorBanner title="Could not load the tasks." error={tasks.error} />}
-        {schedule.isError && !isMissing && <ErrorBanner title="Could not load the schedule." error={schedule.error} />}
+        {schedule.isError && !isMissing(schedule.error) && (
+          <ErrorBanner title="Could not load the schedule." error={schedule.error} />
+        )}
         {tasks.data && schedule.data && (
           <section className="card">
             {/* The form starts from what was saved when it opened, and is the editor's from then on. */}

@@ -1,5 +1,5 @@
 import { Link } from "wouter";
-import { ErrorBanner, Placeholder } from "../../components/Notice";
+import { Listing, pageItems } from "../../components/Listing";
 import { RequireRole, useCan } from "../../components/RequireRole";
 import { type RouterOutputs, trpc } from "../../trpc";
 import { FireTime } from "./FireTime";
@@ -86,7 +86,7 @@ export function SchedulesView() {
     { limit: pageSize },
     { getNextPageParam: (page) => page.nextCursor ?? undefined },
   );
-  const items = schedules.data?.pages.flatMap((page) => page.items) ?? [];
+  const items = pageItems(schedules.data);
   useRefetchAfterFire(
     items.map((schedule) => schedule.nextFireAt),
     () => void schedules.refetch(),
@@ -101,17 +101,9 @@ export function SchedulesView() {
           </Link>
         </RequireRole>
       </div>
-      {schedules.isError && <ErrorBanner title="Could not load the schedules." error={schedules.error} />}
-      {schedules.isPending && <Placeholder>Loading schedules…</Placeholder>}
-      {schedules.isSuccess && items.length === 0 && <Placeholder>No schedules yet.</Placeholder>}
-      {items.length > 0 && <SchedulesTable schedules={items} />}
-      {schedules.hasNextPage && (
-        <div className="form-actions">
-          <button type="button" onClick={() => schedules.fetchNextPage()} disabled={schedules.isFetchingNextPage}>
-            {schedules.isFetchingNextPage ? "Loading…" : "Load more"}
-          </button>
-        </div>
-      )}
+      <Listing query={schedules} items={items} noun="schedules" empty="No schedules yet.">
+        {(listed) => <SchedulesTable schedules={listed} />}
+      </Listing>
     </div>
   );
 }

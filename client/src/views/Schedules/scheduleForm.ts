@@ -86,17 +86,11 @@ export function scheduleResolver(
   };
 }
 
-/** An API issue, as `error.data.issues` holds it. */
-export interface ApiIssue {
-  path: readonly (string | number)[];
-  message: string;
-}
-
 /**
  * The API's issues as form errors by field name: `cron`, `timezone`, `name` are the schedule's
  * fields, `target.input.userId` the input field for `userId`; anything else is the form's.
  */
-export function errorsFromApi(fields: FormField[], issues: readonly ApiIssue[]): Record<string, string> {
+export function errorsFromApi(fields: FormField[], issues: readonly InputIssue[]): Record<string, string> {
   const errors: Record<string, string> = {};
   const inputIssues: InputIssue[] = [];
   const own = new Set<unknown>(Object.values(scheduleFields));

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
-import { ErrorBanner, Placeholder } from "../../components/Notice";
+import { Listing } from "../../components/Listing";
+import { ErrorBanner } from "../../components/Notice";
 import { formatRelative, Timestamp } from "../../components/Timestamp";
 import { type RouterOutputs, trpc } from "../../trpc";
 
@@ -73,68 +74,67 @@ export function WorkersView() {
   return (
     <div className="workers">
       <h1>Workers</h1>
-      {workers.isError && <ErrorBanner title="Could not load the workers." error={workers.error} />}
       {running.isError && <ErrorBanner title="Could not count the running runs." error={running.error} />}
-      {workers.isPending && <Placeholder>Loading workers…</Placeholder>}
-      {workers.data?.length === 0 && <Placeholder>No worker has started yet.</Placeholder>}
-      {workers.data && workers.data.length > 0 && (
-        <div className="table-scroll">
-          <table className="runs-table">
-            <thead>
-              <tr>
-                <th scope="col">Worker</th>
-                <th scope="col">State</th>
-                <th scope="col">Host</th>
-                <th scope="col">PID</th>
-                <th scope="col">Running</th>
-                <th scope="col">Last heartbeat</th>
-                <th scope="col">Started</th>
-                <th scope="col">Tasks</th>
-              </tr>
-            </thead>
-            <tbody>
-              {workers.data.map((worker) => {
-                const count = runsByWorker.get(worker.id) ?? 0;
-                return (
-                  <tr key={worker.id} data-testid="worker-row" data-worker-id={worker.id}>
-                    <td>
-                      <code className="run-id">{worker.id}</code>
-                    </td>
-                    <td>
-                      <WorkerStateBadge state={worker.state} />
-                    </td>
-                    <td>{worker.host}</td>
-                    <td className="numeric">{worker.pid}</td>
-                    <td className="numeric" data-testid="worker-running">
-                      {worker.state === "running" ? (
-                        <>
-                          {count}
-                          {isCountCapped && count > 0 ? "+" : ""} / {worker.concurrency}
-                        </>
-                      ) : (
-                        <span className="muted">— / {worker.concurrency}</span>
-                      )}
-                    </td>
-                    <td>
-                      {worker.state === "running" ? (
-                        <Heartbeat worker={worker} now={now} />
-                      ) : (
-                        <span className="muted">last seen {formatRelative(worker.lastHeartbeatAt, now)}</span>
-                      )}
-                    </td>
-                    <td>
-                      <Timestamp date={worker.startedAt} />
-                    </td>
-                    <td>
-                      <TaskList tasks={worker.tasks} />
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Listing query={workers} items={workers.data ?? []} noun="workers" empty="No worker has started yet.">
+        {(items) => (
+          <div className="table-scroll">
+            <table className="runs-table">
+              <thead>
+                <tr>
+                  <th scope="col">Worker</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Host</th>
+                  <th scope="col">PID</th>
+                  <th scope="col">Running</th>
+                  <th scope="col">Last heartbeat</th>
+                  <th scope="col">Started</th>
+                  <th scope="col">Tasks</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((worker) => {
+                  const count = runsByWorker.get(worker.id) ?? 0;
+                  return (
+                    <tr key={worker.id} data-testid="worker-row" data-worker-id={worker.id}>
+                      <td>
+                        <code className="run-id">{worker.id}</code>
+                      </td>
+                      <td>
+                        <WorkerStateBadge state={worker.state} />
+                      </td>
+                      <td>{worker.host}</td>
+                      <td className="numeric">{worker.pid}</td>
+                      <td className="numeric" data-testid="worker-running">
+                        {worker.state === "running" ? (
+                          <>
+                            {count}
+                            {isCountCapped && count > 0 ? "+" : ""} / {worker.concurrency}
+                          </>
+                        ) : (
+                          <span className="muted">— / {worker.concurrency}</span>
+                        )}
+                      </td>
+                      <td>
+                        {worker.state === "running" ? (
+                          <Heartbeat worker={worker} now={now} />
+                        ) : (
+                          <span className="muted">last seen {formatRelative(worker.lastHeartbeatAt, now)}</span>
+                        )}
+                      </td>
+                      <td>
+                        <Timestamp date={worker.startedAt} />
+                      </td>
+                      <td>
+                        <TaskList tasks={worker.tasks} />
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Listing>
     </div>
   );
 }

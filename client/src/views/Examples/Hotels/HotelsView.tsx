@@ -1,7 +1,8 @@
 import { listHotelsInputSchema } from "@conveyor/shared";
 import { useSearchParams } from "wouter";
-import { ErrorBanner, Placeholder } from "../../../components/Notice";
+import { Listing, LoadMore, pageItems } from "../../../components/Listing";
 import { useCan } from "../../../components/RequireRole";
+import { useSetSearchParams } from "../../../searchParams";
 import { trpc } from "../../../trpc";
 import { CacheStats } from "./CacheStats";
 import { HotelForm } from "./HotelForm";
@@ -42,24 +43,23 @@ function HotelsList({ city }: { city: string | undefined }) {
     { city, limit: pageSize },
     { getNextPageParam: (page) => page.nextCursor ?? undefined },
   );
-  const items = hotels.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <section aria-labelledby="hotels-title">
       <h2 id="hotels-title">{city ? `Hotels in ${city}` : "All hotels"}</h2>
-      {hotels.isError && <ErrorBanner title="Could not load the hotels." error={hotels.error} />}
-      {hotels.isPending && <Placeholder>Loading hotels…</Placeholder>}
-      {hotels.isSuccess && items.length === 0 && (
-        <Placeholder>{city ? `No hotels in ${city}.` : "No hotels yet."}</Placeholder>
-      )}
-      {items.length > 0 && <HotelsTable hotels={items} />}
-      <div className="list-footer">
-        <CacheStats listingReadAt={hotels.dataUpdatedAt} />
-        {hotels.hasNextPage && (
-          <button type="button" onClick={() => hotels.fetchNextPage()} disabled={hotels.isFetchingNextPage}>
-            {hotels.isFetchingNextPage ? "Loading…" : "Load more"}
-          </button>
-        )}
-      </div>
+      <Listing
+        query={hotels}
+        items={pageItems(hotels.data)}
+        noun="hotels"
+        empty={city ? `No hotels in ${city}.` : "No hotels yet."}
+        footer={
+          <div className="list-footer">
+            <CacheStats listingReadAt={hotels.dataUpdatedAt} />
+            <LoadMore query={hotels} />
+          </div>
+        }
+      >
+        {(items) => <HotelsTable hotels={items} />}
+      </Listing>
     </section>
   );
 }
@@ -67,19 +67,11 @@ function HotelsList({ city }: { city: string | undefined }) {
 /** The cached hotels listing: filter by city (kept in the URL), page on, add a hotel. */
 export function HotelsView() {
   const canWrite = useCan("operator");
-  const [params, setParams] = useSearchParams();
+  const [params] = useSearchParams();
+  const setParams = useSetSearchParams();
   // A hand-edited link may hold anything; a city the API would refuse is ignored rather than sent.
   const city = listHotelsInputSchema.shape.city.safeParse(params.get("city") ?? undefined).data;
-  const setCity = (next: string) =>
-    setParams(
-      (previous) => {
-        const updated = new URLSearchParams(previous);
-        if (next) updated.set("city", next);
-        else updated.delete("city");
-        return updated;
-      },
-      { replace: true },
-    );
+  const setCity = (next: string) => setParams({ city: next });
   return (
     <>
       <h1>Hotels</h1>

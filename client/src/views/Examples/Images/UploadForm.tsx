@@ -2,9 +2,9 @@ import { defaultThumbnailSizes, imageLimits, thumbnailSizesSchema, type Uploaded
 import { useMutation } from "@tanstack/react-query";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
+import { FormField } from "../../../components/FormField";
 import { ErrorBanner } from "../../../components/Notice";
 import { ExampleForm } from "../ExampleForm";
-import { FormField } from "../FormField";
 import { zodResolver } from "../zodForm";
 import { uploadImage } from "./uploadImage";
 

@@ -2,7 +2,7 @@ import { type LiveEvent, reportGenerate } from "@conveyor/shared";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { getQueryKey } from "@trpc/react-query";
 import { useState } from "react";
-import { ErrorBanner, Placeholder } from "../../../components/Notice";
+import { Listing, pageItems } from "../../../components/Listing";
 import { useCan } from "../../../components/RequireRole";
 import { trpc } from "../../../trpc";
 import { type FollowedRun, useFollowedRuns } from "../useFollowedRuns";
@@ -57,7 +57,7 @@ export function ReportsView() {
     initialPageParam: undefined as number | undefined,
     getNextPageParam: (page) => page.nextCursor ?? undefined,
     refetchInterval: (query) => {
-      const listed = new Set(query.state.data?.pages.flatMap((page) => page.items.map((report) => report.reportUrl)));
+      const listed = new Set(pageItems(query.state.data).map((report) => report.reportUrl));
       const isReportMissing = ids.some((id) => {
         const run = runs.get(id);
         const url = reportUrlOf(run);
@@ -67,8 +67,6 @@ export function ReportsView() {
       return isReportMissing ? missingReportPollMs : false;
     },
   });
-  const items = reports.data?.pages.flatMap((page) => page.items) ?? [];
-
   return (
     <>
       <h1>Reports</h1>
@@ -82,17 +80,9 @@ export function ReportsView() {
       <ReportRuns ids={ids} runs={runs} />
       <section aria-labelledby="reports-title">
         <h2 id="reports-title">Reports</h2>
-        {reports.isError && <ErrorBanner title="Could not load the reports." error={reports.error} />}
-        {reports.isPending && <Placeholder>Loading reports…</Placeholder>}
-        {reports.isSuccess && items.length === 0 && <Placeholder>No reports yet.</Placeholder>}
-        {items.length > 0 && <ReportsTable reports={items} />}
-        {reports.hasNextPage && (
-          <div className="form-actions">
-            <button type="button" onClick={() => reports.fetchNextPage()} disabled={reports.isFetchingNextPage}>
-              {reports.isFetchingNextPage ? "Loading…" : "Load more"}
-            </button>
-          </div>
-        )}
+        <Listing query={reports} items={pageItems(reports.data)} noun="reports" empty="No reports yet.">
+          {(items) => <ReportsTable reports={items} />}
+        </Listing>
       </section>
     </>
   );

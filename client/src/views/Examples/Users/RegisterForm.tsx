@@ -1,8 +1,8 @@
 import { type RegisterUserInput, registerUserInputSchema } from "@conveyor/shared";
 import { useForm } from "react-hook-form";
+import { FormField } from "../../../components/FormField";
 import { trpc } from "../../../trpc";
 import { ExampleForm } from "../ExampleForm";
-import { FormField } from "../FormField";
 import { showApiError, zodResolver } from "../zodForm";
 
 const fields = ["username", "email"] as const;

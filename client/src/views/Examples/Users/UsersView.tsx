@@ -1,7 +1,7 @@
 import { emailSend } from "@conveyor/shared";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { getQueryKey } from "@trpc/react-query";
-import { ErrorBanner, Placeholder } from "../../../components/Notice";
+import { Listing, pageItems } from "../../../components/Listing";
 import { useCan } from "../../../components/RequireRole";
 import { trpc } from "../../../trpc";
 import { useFollowedRuns } from "../useFollowedRuns";
@@ -21,7 +21,7 @@ function UsersList({ canDelete }: { canDelete: boolean }) {
     initialPageParam: undefined as number | undefined,
     getNextPageParam: (page) => page.nextCursor ?? undefined,
   });
-  const items = users.data?.pages.flatMap((page) => page.items) ?? [];
+  const items = pageItems(users.data);
   const runs = useFollowedRuns(
     emailSend.name,
     items.flatMap((user) => (user.welcomeEmailRunId ? [user.welcomeEmailRunId] : [])),
@@ -29,17 +29,9 @@ function UsersList({ canDelete }: { canDelete: boolean }) {
   return (
     <section aria-labelledby="users-title">
       <h2 id="users-title">Registered users</h2>
-      {users.isError && <ErrorBanner title="Could not load the users." error={users.error} />}
-      {users.isPending && <Placeholder>Loading users…</Placeholder>}
-      {users.isSuccess && items.length === 0 && <Placeholder>No users yet.</Placeholder>}
-      {items.length > 0 && <UsersTable users={items} runs={runs} canDelete={canDelete} />}
-      {users.hasNextPage && (
-        <div className="form-actions">
-          <button type="button" onClick={() => users.fetchNextPage()} disabled={users.isFetchingNextPage}>
-            {users.isFetchingNextPage ? "Loading…" : "Load more"}
-          </button>
-        </div>
-      )}
+      <Listing query={users} items={items} noun="users" empty="No users yet.">
+        {(listed) => <UsersTable users={listed} runs={runs} canDelete={canDelete} />}
+      </Listing>
     </section>
   );
 }

@@ -12,6 +12,8 @@ interface FormFieldProps {
   form: string;
   /** The input's name in the API's schema; browser tests find the field by it (`[data-field="email"]`). */
   name: string;
+  /** The API's name when the form names the input otherwise (`options.queue` for `optQueue`). */
+  dataField?: string;
   label: string;
   hint?: string;
   error?: string | undefined;
@@ -19,11 +21,11 @@ interface FormFieldProps {
 }
 
 /** A labelled control with its hint and, when it was refused, the reason right under it. */
-export function FormField({ form, name, label, hint, error, children }: FormFieldProps) {
+export function FormField({ form, name, dataField = name, label, hint, error, children }: FormFieldProps) {
   const id = `${form}-${name}`;
   const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ");
   return (
-    <div className="field" data-field={name}>
+    <div className="field" data-field={dataField}>
       <label htmlFor={id} className="field-label">
         {label}
       </label>
@@ -42,11 +44,14 @@ export function FormField({ form, name, label, hint, error, children }: FormFiel
   );
 }
 
-/** A problem with the form as a whole (the API refused it for a reason no field explains). */
-export function FormError({ message }: { message: string | undefined }) {
+/**
+ * A problem with the form as a whole (the API refused it for a reason no field explains); `field`
+ * is the name the form keeps it under, which browser tests find it by.
+ */
+export function FormError({ message, field = "form" }: { message: string | undefined; field?: string }) {
   if (!message) return null;
   return (
-    <div className="banner banner-error" role="alert" data-field="form">
+    <div className="banner banner-error" role="alert" data-field={field}>
       {message}
     </div>
   );
