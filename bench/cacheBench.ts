@@ -1,9 +1,7 @@
 import autocannon from "autocannon";
-import { startConveyor } from "../server/src/app.js";
-import { createToken } from "../server/src/auth/tokens.js";
-import { loadConfig } from "../server/src/config/env.js";
 import { enqueueRuns } from "../server/src/runs/service.js";
 import { dropCacheKeys } from "../tests/fixtures/testConveyor.js";
+import { type BenchConveyor, withBenchConveyor } from "./benchConveyor.js";
 
 export interface LoadResult {
   requests_per_s: number;
@@ -39,46 +37,45 @@ function listingUrl(base: string, path: string, input: unknown): string {
 export async function cacheComparison(databaseUrl: string) {
   const prefix = `bench:${process.pid}`;
   const results: Record<string, { cached: LoadResult; uncached: LoadResult; ratio: number }> = {};
-  const start = (redisUrl: string) =>
-    startConveyor({
-      config: loadConfig({
-        DATABASE_URL: databaseUrl,
-        PORT: "0",
-        LOG_LEVEL: "error",
-        REDIS_URL: redisUrl,
-        CACHE_PREFIX: prefix,
-      }),
-      api: true,
-      worker: false,
-      staticDir: null,
-    });
-  const cached = await start(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-  const uncached = await start("redis://127.0.0.1:1");
+  // Two APIs in this process over one database, one with Redis and one without; the first one's
+  // viewer token is good on both. Whichever fails to start or fails later, both end up closed.
+  const withApi = <T>(redisUrl: string, work: (api: BenchConveyor) => Promise<T>) =>
+    withBenchConveyor(
+      databaseUrl,
+      {
+        env: { LOG_LEVEL: "error", REDIS_URL: redisUrl, CACHE_PREFIX: prefix },
+        api: true,
+        worker: false,
+        role: "viewer",
+      },
+      work,
+    );
   try {
-    const { token } = await createToken(cached.db, { name: "bench", role: "viewer" });
-    for (let from = 0; from < 2_000; from += 1_000) {
-      await enqueueRuns(
-        cached.db,
-        cached.services.catalog,
-        Array.from({ length: 1_000 }, (_, n) => ({ task: "conveyor.noop", input: { n: from + n } })),
-      );
-    }
-    const listings = {
-      "hotels.list": { path: "hotels.list", input: { city: "Paris", limit: 50 } },
-      "runs.list": { path: "runs.list", input: { limit: 50 } },
-    };
-    for (const [name, { path, input }] of Object.entries(listings)) {
-      const withCache = await load(listingUrl(cached.url ?? "", path, input), token);
-      const withoutCache = await load(listingUrl(uncached.url ?? "", path, input), token);
-      results[name] = {
-        cached: withCache,
-        uncached: withoutCache,
-        ratio: Math.round((withCache.requests_per_s / withoutCache.requests_per_s) * 100) / 100,
-      };
-    }
+    await withApi(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", (cached) =>
+      withApi("redis://127.0.0.1:1", async (uncached) => {
+        for (let from = 0; from < 2_000; from += 1_000) {
+          await enqueueRuns(
+            cached.conveyor.db,
+            cached.conveyor.services.catalog,
+            Array.from({ length: 1_000 }, (_, n) => ({ task: "conveyor.noop", input: { n: from + n } })),
+          );
+        }
+        const listings = {
+          "hotels.list": { path: "hotels.list", input: { city: "Paris", limit: 50 } },
+          "runs.list": { path: "runs.list", input: { limit: 50 } },
+        };
+        for (const [name, { path, input }] of Object.entries(listings)) {
+          const withCache = await load(listingUrl(cached.url, path, input), cached.token);
+          const withoutCache = await load(listingUrl(uncached.url, path, input), cached.token);
+          results[name] = {
+            cached: withCache,
+            uncached: withoutCache,
+            ratio: Math.round((withCache.requests_per_s / withoutCache.requests_per_s) * 100) / 100,
+          };
+        }
+      }),
+    );
   } finally {
-    await cached.close();
-    await uncached.close();
     await dropCacheKeys(prefix);
   }
   return results;

@@ -1,43 +1,22 @@
 import { performance } from "node:perf_hooks";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
-import superjson from "superjson";
-import { startConveyor } from "../server/src/app.js";
-import { createToken } from "../server/src/auth/tokens.js";
-import { loadConfig } from "../server/src/config/env.js";
-import type { AppRouter } from "../server/src/router.js";
+import type { ApiClient } from "../tests/fixtures/testConveyor.js";
+import { withBenchConveyor } from "./benchConveyor.js";
 import { waitForCount } from "./waitForCount.js";
-import { workerSettings } from "./workerSettings.js";
+import { conveyorWorkerEnv } from "./workerSettings.js";
 
 const flowsSucceeded = "select count(*)::int as n from flows where status = 'succeeded'";
 
-async function withFullPath<T>(
-  url: string,
-  work: (client: ReturnType<typeof createTRPCClient<AppRouter>>) => Promise<T>,
-) {
-  const config = loadConfig({
-    DATABASE_URL: url,
-    PORT: "0",
-    LOG_LEVEL: "warn",
-    WORKER_CONCURRENCY: String(workerSettings.concurrency),
-    WORKER_LOCAL_QUEUE_SIZE: String(workerSettings.localQueueSize),
-  });
-  const conveyor = await startConveyor({ config, api: true, worker: true, staticDir: null });
-  const { token } = await createToken(conveyor.db, { name: "bench", role: "operator" });
-  const client = createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${conveyor.url}/trpc`,
-        transformer: superjson,
-        maxItems: 50,
-        headers: { authorization: `Bearer ${token}` },
-      }),
-    ],
-  });
-  try {
-    return await work(client);
-  } finally {
-    await conveyor.close();
-  }
+function withFullPath<T>(url: string, work: (client: ApiClient) => Promise<T>): Promise<T> {
+  return withBenchConveyor(
+    url,
+    {
+      env: conveyorWorkerEnv,
+      api: true,
+      worker: true,
+      maxBatchItems: 50,
+    },
+    ({ client }) => work(client),
+  );
 }
 
 /** `flows.chain` over HTTP, three `conveyor.noop` steps each, until every chain succeeded. */

@@ -1,9 +1,8 @@
 import { performance } from "node:perf_hooks";
 import { type LiveEvent, limits } from "@conveyor/shared";
-import { startConveyor } from "../server/src/app.js";
 import { createToken } from "../server/src/auth/tokens.js";
-import { loadConfig } from "../server/src/config/env.js";
-import { createApiClient } from "../tests/fixtures/testConveyor.js";
+import { type ApiClient, createApiClient } from "../tests/fixtures/testConveyor.js";
+import { withBenchConveyor } from "./benchConveyor.js";
 import { type LatencySummary, summarize } from "./stats.js";
 import { workerSettings } from "./workerSettings.js";
 
@@ -11,40 +10,39 @@ const latencyRuns = Number(process.env.BENCH_LIVE_RUNS ?? 200);
 const fanOutSubscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
 /** 1,000 subscribers × 3 events of each run: 200 runs already make 600,000 deliveries. */
 const fanOutRuns = Number(process.env.BENCH_FANOUT_RUNS ?? 200);
+/** How long the fan-out waits for every event to reach every subscriber before it reports they did not. */
+const fanOutDeadlineMs = Number(process.env.BENCH_FANOUT_DEADLINE_MS ?? 600_000);
 
-async function withServer<T>(
+/** `work` gets the API's address, an operator's client, and makes viewer tokens on demand. */
+function withServer<T>(
   url: string,
-  work: (base: string, token: string, newToken: () => Promise<string>) => Promise<T>,
+  work: (base: string, client: ApiClient, token: string, newToken: () => Promise<string>) => Promise<T>,
 ): Promise<T> {
-  const conveyor = await startConveyor({
-    config: loadConfig({
-      DATABASE_URL: url,
-      PORT: "0",
-      LOG_LEVEL: "error",
-      WORKER_CONCURRENCY: String(workerSettings.concurrency),
-      CACHE_PREFIX: `bench-live:${process.pid}`,
-    }),
-    api: true,
-    worker: true,
-    staticDir: null,
-  });
-  try {
-    const { token } = await createToken(conveyor.db, { name: "bench", role: "operator" });
-    let created = 0;
-    const newToken = async () => {
-      created += 1;
-      return (await createToken(conveyor.db, { name: `bench viewer ${created}`, role: "viewer" })).token;
-    };
-    return await work(conveyor.url ?? "", token, newToken);
-  } finally {
-    await conveyor.close();
-  }
+  return withBenchConveyor(
+    url,
+    {
+      env: {
+        LOG_LEVEL: "error",
+        WORKER_CONCURRENCY: String(workerSettings.concurrency),
+        CACHE_PREFIX: `bench-live:${process.pid}`,
+      },
+      api: true,
+      worker: true,
+    },
+    ({ conveyor, url: base, client, token }) => {
+      let created = 0;
+      const newToken = async () => {
+        created += 1;
+        return (await createToken(conveyor.db, { name: `bench viewer ${created}`, role: "viewer" })).token;
+      };
+      return work(base, client, token, newToken);
+    },
+  );
 }
 
 /** Enqueue over HTTP (typed client) → `run.started` and `run.succeeded` as an SSE subscriber sees them. */
 export function liveLatency(url: string): Promise<{ running: LatencySummary; succeeded: LatencySummary }> {
-  return withServer(url, async (base, token) => {
-    const client = createApiClient(base, token);
+  return withServer(url, async (_base, client) => {
     // Arrival times by run and event type: an event may arrive before enqueue's response does.
     const arrivals = new Map<string, Map<LiveEvent["type"], number>>();
     let notify = () => {};
@@ -90,16 +88,22 @@ export function liveLatency(url: string): Promise<{ running: LatencySummary; suc
 
 /** Many SSE subscribers on one API process while runs execute: does every event reach every subscriber? */
 export function fanOut(url: string) {
-  return withServer(url, async (base, token, newToken) => {
+  return withServer(url, async (base, client, token, newToken) => {
     // One token per hundred subscribers: a token may hold at most that many (subscriptionsPerToken).
     const tokens = await Promise.all(
       Array.from({ length: Math.ceil(fanOutSubscribers / limits.subscriptionsPerToken) }, newToken),
     );
     const memoryBefore = process.memoryUsage().rss;
+    // queued, started and succeeded for every run.
+    const expected = fanOutRuns * 3;
     const counts = new Array<number>(fanOutSubscribers).fill(0);
     let connected = 0;
     let allConnected = () => {};
     const connectedAll = new Promise<void>((resolve) => (allConnected = resolve));
+    // Subscribers whose counter has reached `expected`; the last one to get there resolves `deliveredAll`.
+    let complete = 0;
+    let allDelivered = () => {};
+    const deliveredAll = new Promise<void>((resolve) => (allDelivered = resolve));
     const subscriptions = Array.from({ length: fanOutSubscribers }, (_, index) =>
       createApiClient(base, tokens[Math.floor(index / limits.subscriptionsPerToken)] ?? token).events.feed.subscribe(
         { task: "conveyor.noop" },
@@ -109,22 +113,30 @@ export function fanOut(url: string) {
             if (connected === fanOutSubscribers) allConnected();
           },
           onData: () => {
-            counts[index] = (counts[index] ?? 0) + 1;
+            const count = (counts[index] ?? 0) + 1;
+            counts[index] = count;
+            if (count !== expected) return;
+            complete += 1;
+            if (complete === fanOutSubscribers) allDelivered();
           },
         },
       ),
     );
     await connectedAll;
     const memoryConnected = process.memoryUsage().rss;
-    const client = createApiClient(base, token);
     const started = performance.now();
     await client.runs.enqueueMany.mutate({
       items: Array.from({ length: fanOutRuns }, (_, n) => ({ task: "conveyor.noop", input: { n } })),
     });
-    // queued, started and succeeded for every run.
-    const expected = fanOutRuns * 3;
-    // A benchmark's own wait: it checks the counters a few times a second until all arrived.
-    while (counts.some((count) => count < expected)) await new Promise((resolve) => setTimeout(resolve, 50));
+    // Every counter at `expected`, or the deadline: a lost event is reported, never waited for forever.
+    let deadline: NodeJS.Timeout | undefined;
+    const isDeliveredInTime = await Promise.race([
+      deliveredAll.then(() => true),
+      new Promise<boolean>((resolve) => {
+        deadline = setTimeout(() => resolve(false), fanOutDeadlineMs);
+      }),
+    ]);
+    clearTimeout(deadline);
     const seconds = (performance.now() - started) / 1_000;
     const memoryPeak = process.memoryUsage().rss;
     for (const subscription of subscriptions) subscription.unsubscribe();
@@ -133,7 +145,8 @@ export function fanOut(url: string) {
       runs: fanOutRuns,
       events_per_subscriber: expected,
       deliveries: expected * fanOutSubscribers,
-      every_event_delivered: counts.every((count) => count === expected),
+      // In time, and none twice.
+      every_event_delivered: isDeliveredInTime && counts.every((count) => count === expected),
       seconds: Math.round(seconds * 100) / 100,
       rss_mb_before: Math.round(memoryBefore / 1_048_576),
       rss_mb_subscribed: Math.round(memoryConnected / 1_048_576),

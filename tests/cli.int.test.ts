@@ -1,22 +1,15 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { type AddressInfo, createServer } from "node:net";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";
+import { buildClientPackage, repoRoot } from "./fixtures/clientPackage.js";
+import { latestEventId, startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";
 
-const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const cliPath = "packages/client/dist/cli.js";
 
 const { database, app } = await startFileConveyor("cli");
 
-beforeAll(async () => {
-  await promisify(execFile)(process.execPath, ["--import", "tsx", "packages/client/scripts/build.ts", "--if-changed"], {
-    cwd: repoRoot,
-  });
-});
+beforeAll(buildClientPackage);
 
 interface Started {
   child: ChildProcess;
@@ -242,8 +235,7 @@ describe("conveyor ls, get, cancel, retry, watch", () => {
 
 describe("conveyor tail", () => {
   it("prints each live event of the chosen task on one line, and stops cleanly on Ctrl-C", async () => {
-    const latest = await app.conveyor.db.execute<{ id: string | null }>(sql`select max(id) as id from events`);
-    const tail = start(["tail", "--task", "test.add", "--after", String(latest.rows[0]?.id ?? 0)]);
+    const tail = start(["tail", "--task", "test.add", "--after", await latestEventId(app.conveyor.db)]);
     const other = await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: {} });
     const { id } = await app.client.runs.enqueue.mutate({ task: "test.add", input: { value: 1 } });
     await tail.printed(new RegExp(`run\\.succeeded\\s+test\\.add\\s+${id}`));

@@ -2,7 +2,6 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { LiveEvent } from "@conveyor/shared";
 import { sleep } from "@conveyor/shared";
@@ -16,11 +15,11 @@ import {
   RunFailedError,
   waitFor,
 } from "../packages/client/src/index.js";
+import { buildClientPackage, repoRoot } from "./fixtures/clientPackage.js";
 import { startFileConveyor, startTestConveyor, waitForRun } from "./fixtures/testConveyor.js";
 import { flaky, refuses } from "./fixtures/testTasks.js";
 
 const run = promisify(execFile);
-const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
 const { database, app } = await startFileConveyor("client");
 let client: ConveyorClient;
@@ -68,9 +67,7 @@ const consumerTsconfig = {
 };
 
 beforeAll(async () => {
-  await run(process.execPath, ["--import", "tsx", "packages/client/scripts/build.ts", "--if-changed"], {
-    cwd: repoRoot,
-  });
+  await buildClientPackage();
   client = createClient({ url: app.conveyor.url ?? "", token: app.tokens.operator });
   consumerDir = await mkdtemp(join(tmpdir(), "conveyor-consumer-"));
   await symlink(join(repoRoot, "node_modules"), join(consumerDir, "node_modules"), "dir");

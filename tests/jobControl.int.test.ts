@@ -3,12 +3,28 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { pruneEvents } from "../server/src/events/sql/pruneEvents.js";
 import { pruneSucceededRuns } from "../server/src/runs/sql/pruneSucceededRuns.js";
-import { isFinished, startFileConveyor, waitForEvents, waitForRun } from "./fixtures/testConveyor.js";
+import { jobsPerTaskSlot } from "../server/src/worker/startWorker.js";
+import {
+  isFinished,
+  isRunning,
+  startFileConveyor,
+  testWorkerConcurrency,
+  waitForEvents,
+  waitForRun,
+} from "./fixtures/testConveyor.js";
 import { exclusiveGauge } from "./fixtures/testTasks.js";
 
 const { database, app } = await startFileConveyor("control");
 
-const isRunning = (run: { status: string }) => run.status === "running";
+/** The id of the run's first `run.started` event: the order in which runs were claimed. */
+async function startedEventId(runId: string): Promise<bigint> {
+  const rows = await app.conveyor.db.execute<{ id: string | null }>(
+    sql`select min(id)::text as id from events where run_id = ${runId} and type = 'run.started'`,
+  );
+  const id = rows.rows[0]?.id;
+  if (!id) throw new Error(`run ${runId} has no run.started event`);
+  return BigInt(id);
+}
 
 async function eventTypes(runId: string): Promise<string[]> {
   const rows = await app.conveyor.db.execute<{ type: string }>(
@@ -119,9 +135,17 @@ describe("enqueue options", () => {
   });
 
   it("higher priority (lower number) runs first among queued runs", async () => {
+    // graphile-worker takes `concurrency × jobsPerTaskSlot` jobs at once: as many sleeps run as
+    // there are task slots, the rest of those jobs wait for a slot. A gate of two task slots'
+    // worth more stays in the table: the high-priority run is fetched at the first free job slot,
+    // ahead of those sleeps, and the low-priority one only after all of them, so at least a full
+    // set of task slots' worth of sleeps starts between the two. The low one can then only be
+    // claimed once the high one's claim has committed: never both in one claim, never a tie.
     const gate = await app.client.runs.enqueueMany.mutate({
-      // Fill the worker so the next runs queue up behind it.
-      items: Array.from({ length: 8 }, () => ({ task: "conveyor.sleep", input: { ms: 300 } })),
+      items: Array.from({ length: testWorkerConcurrency * (jobsPerTaskSlot + 2) }, () => ({
+        task: "conveyor.sleep",
+        input: { ms: 300 },
+      })),
     });
     const { ids } = await app.client.runs.enqueueMany.mutate({
       items: [
@@ -129,8 +153,13 @@ describe("enqueue options", () => {
         { task: "conveyor.noop", input: { p: "high" }, options: { priority: -10 } },
       ],
     });
+    const [lowId, highId] = ids as [string, string];
     const [low, high] = await Promise.all(ids.map((id) => waitForRun(database.url, id, isFinished)));
+    expect(low?.status).toBe("succeeded");
+    expect(high?.status).toBe("succeeded");
     expect(high?.startedAt?.getTime()).toBeLessThanOrEqual(low?.startedAt?.getTime() ?? 0);
+    // Event ids come from one sequence, in the order the claims took them.
+    expect(await startedEventId(highId)).toBeLessThan(await startedEventId(lowId));
     for (const id of gate.ids) await waitForRun(database.url, id, isFinished);
   });
 
@@ -200,8 +229,11 @@ describe("retention", () => {
     const { id } = await app.client.runs.enqueue.mutate({ task: "test.refuses", input: {} });
     await waitForRun(database.url, id, isFinished);
     await app.conveyor.db.execute(sql`update events set created_at = now() - interval '40 days' where run_id = ${id}`);
+    const aged = await eventTypes(id);
+    expect(aged.length).toBeGreaterThan(0);
     const pruned = await pruneEvents(app.conveyor.db, new Date(Date.now() - 30 * 86_400_000));
-    expect(pruned).toBe((await eventTypes(id)).length + pruned);
+    // Exactly the aged events: every one of them, and nothing newer.
+    expect(pruned).toBe(aged.length);
     expect(await eventTypes(id)).toEqual([]);
     expect((await app.client.runs.get.query({ id })).status).toBe("failed");
   });

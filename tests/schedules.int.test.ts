@@ -1,6 +1,6 @@
 import type { CreateScheduleInput } from "@conveyor/shared";
 import { eq, sql } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { schema } from "../server/src/db/client.js";
 import { InputError, type InputIssue } from "../server/src/errors.js";
 import { getRun } from "../server/src/runs/service.js";
@@ -20,8 +20,9 @@ import { startFileConveyor } from "./fixtures/testConveyor.js";
 // No worker: nothing ticks on its own, so every fire below happens at the `now` a test passes.
 const { app } = await startFileConveyor("schedules", { worker: false });
 
-afterEach(async () => {
-  // Every tick fires every due schedule; each test starts from none.
+beforeEach(async () => {
+  // Every tick fires every due schedule; each test starts from none, not even the
+  // `nightly-report` schedule migration 0008 seeds, whichever test runs first (or alone).
   await app.conveyor.db.delete(schema.schedules);
 });
 

@@ -1,19 +1,19 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   isFinished,
+  isRunning,
   startFileConveyor,
   startTestConveyor,
   type TestConveyor,
   waitForRun,
 } from "./fixtures/testConveyor.js";
 import { createTestDatabase, type TestDatabase } from "./fixtures/testDatabase.js";
+import { spawnWorkerProcess } from "./fixtures/workerProcess.js";
 
 const { database, app: api } = await startFileConveyor("shutdown", { worker: false });
-
-const isRunning = (run: { status: string }) => run.status === "running";
 
 async function jobsFor(runId: string): Promise<number> {
   const result = await api.conveyor.db.execute<{ count: number }>(
@@ -78,8 +78,8 @@ describe("the server process", () => {
   });
 
   function startProcess(env: Record<string, string>): ChildProcess {
-    return spawn(process.execPath, ["--import", "tsx", "server/src/main.ts", "--worker"], {
-      env: { ...process.env, DATABASE_URL: processDatabase.url, LOG_LEVEL: "warn", WORKER_CONCURRENCY: "4", ...env },
+    return spawnWorkerProcess(processDatabase.url, {
+      env: { WORKER_CONCURRENCY: "4", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
   }

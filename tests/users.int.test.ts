@@ -111,10 +111,7 @@ describe("users.register", () => {
     }
     expect(await footprint()).toBe(before);
     // The same registration goes through once the failure is gone: nothing of the first was kept.
-    const { user } = await app.clients.operator.users.register.mutate({
-      username: "margaret",
-      email: "margaret@example.com",
-    });
+    const { user } = await registerSettled({ username: "margaret", email: "margaret@example.com" });
     expect(user.username).toBe("margaret");
   });
 
@@ -129,7 +126,8 @@ describe("users.register", () => {
 
 describe("users.delete", () => {
   it("deletes the user and records the audit entry in the same transaction", async () => {
-    const { user } = await app.clients.operator.users.register.mutate({ username: "alan", email: "alan@example.com" });
+    // Settled first: the registration's own runs must not finish during the next test's footprint.
+    const { user } = await registerSettled({ username: "alan", email: "alan@example.com" });
     const { auditRunId } = await app.clients.operator.users.delete.mutate({ id: user.id });
     const audit = await waitForRun(database.url, auditRunId, succeeded);
     expect(audit.input).toMatchObject({ action: "user.deleted", subject: { type: "user", id: String(user.id) } });

@@ -1,7 +1,8 @@
+import { randomBytes } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, saveDocsScreenshot, saveScreenshot } from "../fixtures/browser.js";
-import { startFileConveyor, waitForRun } from "../fixtures/testConveyor.js";
+import { launchBrowser, saveDocsScreenshot, saveScreenshot, signIn } from "../fixtures/browser.js";
+import { isRunning, startFileConveyor, waitForRun } from "../fixtures/testConveyor.js";
 
 const staticDir = inject("staticDir");
 
@@ -14,8 +15,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
-  await page.goto(`${app.conveyor.url}/login?token=${app.tokens.admin}`);
-  await page.getByTestId("session").waitFor();
+  await signIn(page, app.conveyor.url, app.tokens.admin);
 });
 
 afterAll(async () => {
@@ -54,11 +54,20 @@ async function msToRenderFlow(flowId: string, nodeCount: number, then?: (tab: Pa
 describe("the flow view", () => {
   it("draws a chain and turns its nodes green one after another, live", async () => {
     const step = { task: "conveyor.sleep", input: { ms: 300 } };
-    // The first step waits a moment, so the page is open before anything runs.
-    const flow = await app.client.flows.chain.mutate({
-      steps: [{ ...step, options: { delayMs: 2_500 } }, step, step],
+    // The first step waits in a named queue (serial across the cluster) behind a gate run that
+    // only ends when cancelled, so nothing of the chain runs before the page is open and watching.
+    const queue = `chain-gate-${randomBytes(4).toString("hex")}`;
+    const gate = await app.client.runs.enqueue.mutate({
+      task: "conveyor.sleep",
+      input: { ms: 60_000 },
+      options: { queue },
     });
+    await waitForRun(database.url, gate.id, isRunning);
+    const flow = await app.client.flows.chain.mutate({ steps: [{ ...step, options: { queue } }, step, step] });
+    // The flow's event stream, opened by the page; its response is in once the server streams it.
+    const streaming = page.waitForResponse((response) => new URL(response.url()).pathname === "/trpc/flows.watch");
     await open(`/flows/${flow.id}`);
+    await streaming;
     await expect.poll(() => flowNodes().count()).toBe(3);
     expect(await page.getByTestId("flow-kind").textContent()).toBe("Chain");
 
@@ -78,6 +87,8 @@ describe("the flow view", () => {
     });
     expect(await flowNode(flow.runIds[0] as string).getAttribute("data-status")).not.toBe("succeeded");
 
+    // The page is watching and recording: let the chain go.
+    await app.client.runs.cancel.mutate({ id: gate.id });
     await expect
       .poll(() => flowNodes().evaluateAll((nodes) => nodes.map((node) => node.getAttribute("data-status"))), {
         timeout: 20_000,
@@ -355,8 +366,7 @@ describe("a viewer", () => {
     const viewer = await browser.newContext();
     const tab = await viewer.newPage();
     try {
-      await tab.goto(`${app.conveyor.url}/login?token=${app.tokens.viewer}`);
-      await tab.getByTestId("session").waitFor();
+      await signIn(tab, app.conveyor.url, app.tokens.viewer);
       const flow = await app.client.flows.chain.mutate({
         steps: [{ task: "conveyor.sleep", input: { ms: 60_000 } }],
       });

@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { launchBrowser, saveScreenshot } from "../fixtures/browser.js";
+import { launchBrowser, saveScreenshot, signIn } from "../fixtures/browser.js";
 import { startFileConveyor } from "../fixtures/testConveyor.js";
 
 const staticDir = inject("staticDir");
@@ -25,14 +25,9 @@ afterEach(async () => {
   await page.close();
 });
 
-async function signIn(token: string): Promise<void> {
-  await page.goto(`${app.conveyor.url}/login?token=${token}`);
-  await page.getByTestId("session").waitFor();
-}
-
 describe("enqueueing from the form", () => {
   it("enqueues report.generate and shows it reach succeeded with progress 5/5", async () => {
-    await signIn(app.tokens.operator);
+    await signIn(page, app.conveyor.url, app.tokens.operator);
     await page.locator('[data-task="report.generate"]').click();
     await page.getByLabel("userId", { exact: true }).fill("42");
     await page.getByLabel("failureRate", { exact: true }).fill("0");
@@ -51,7 +46,7 @@ describe("enqueueing from the form", () => {
   });
 
   it("shows each invalid field's problem beside it and enqueues nothing", async () => {
-    await signIn(app.tokens.operator);
+    await signIn(page, app.conveyor.url, app.tokens.operator);
     const before = (await app.client.runs.list.query({})).items.length;
     await page.locator('[data-task="report.generate"]').click();
     await page.getByLabel("userId", { exact: true }).fill("0");
@@ -69,7 +64,7 @@ describe("enqueueing from the form", () => {
 
 describe("signing in and roles", () => {
   it("the login link signs in, and signing out ends the session", async () => {
-    await signIn(app.tokens.admin);
+    await signIn(page, app.conveyor.url, app.tokens.admin);
     expect(await page.getByTestId("session").textContent()).toContain("admin");
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByLabel("Token").waitFor();
@@ -83,12 +78,14 @@ describe("signing in and roles", () => {
   it("a bad login link lands on the sign-in page with an error", async () => {
     await page.goto(`${app.conveyor.url}/login?token=cvy_wrong`);
     await page.getByLabel("Token").waitFor();
-    expect(await page.getByRole("alert").first().textContent()).toBeTruthy();
+    expect(await page.getByRole("alert").first().textContent()).toBe(
+      "That sign-in link holds no valid token; it may have been revoked.",
+    );
   });
 
   it("a viewer sees the runs but no enqueue controls anywhere", async () => {
     await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: { seen: "by a viewer" } });
-    await signIn(app.tokens.viewer);
+    await signIn(page, app.conveyor.url, app.tokens.viewer);
     await page.getByTestId("run-row").first().waitFor();
     expect(await page.getByRole("button", { name: "Enqueue" }).count()).toBe(0);
     expect(await page.getByRole("link", { name: "Enqueue" }).count()).toBe(0);

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser } from "../fixtures/browser.js";
+import { launchBrowser, signIn } from "../fixtures/browser.js";
 import { startFileConveyor } from "../fixtures/testConveyor.js";
 
 const { app } = await startFileConveyor("e2e_feed_load", { staticDir: inject("staticDir"), worker: false });
@@ -11,8 +11,7 @@ let page: Page;
 beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`${app.conveyor.url}/login?token=${app.tokens.viewer}`);
-  await page.getByTestId("session").waitFor();
+  await signIn(page, app.conveyor.url, app.tokens.viewer);
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, saveScreenshot } from "../fixtures/browser.js";
+import { launchBrowser, saveScreenshot, signIn } from "../fixtures/browser.js";
 import { startFileConveyor } from "../fixtures/testConveyor.js";
 
 const { app } = await startFileConveyor("e2e_live", { staticDir: inject("staticDir") });
@@ -15,8 +15,7 @@ beforeAll(async () => {
     const match = /\/trpc\/([\w.,]+)/.exec(request.url());
     if (match?.[1]) apiCalls.push(match[1]);
   });
-  await page.goto(`${app.conveyor.url}/login?token=${app.tokens.operator}`);
-  await page.getByTestId("session").waitFor();
+  await signIn(page, app.conveyor.url, app.tokens.operator);
 });
 
 afterAll(async () => {

@@ -2,8 +2,8 @@ import type { Run } from "@conveyor/shared";
 import pg from "pg";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { launchBrowser, saveDocsScreenshot, saveScreenshot } from "../fixtures/browser.js";
-import { startFileConveyor, waitForRun } from "../fixtures/testConveyor.js";
+import { launchBrowser, saveDocsScreenshot, saveScreenshot, signIn } from "../fixtures/browser.js";
+import { isFinished, isRunning, startFileConveyor, waitForRun } from "../fixtures/testConveyor.js";
 
 const staticDir = inject("staticDir");
 
@@ -27,11 +27,6 @@ afterEach(async () => {
   await page.close();
 });
 
-async function signIn(token: string): Promise<void> {
-  await page.goto(`${app.conveyor.url}/login?token=${token}`);
-  await page.getByTestId("session").waitFor();
-}
-
 async function open(hashPath: string): Promise<void> {
   await page.goto(`${app.conveyor.url}/#${hashPath}`);
 }
@@ -47,10 +42,8 @@ function hashQuery(): URLSearchParams {
   return new URLSearchParams(start === -1 ? "" : hash.slice(start + 1));
 }
 
-const isDone = (run: Run) => ["succeeded", "failed", "cancelled"].includes(run.status);
-
 function settled(id: string): Promise<Run> {
-  return waitForRun(database.url, id, isDone, 20_000);
+  return waitForRun(database.url, id, isFinished, 20_000);
 }
 
 /** A run that fails its only attempt (and succeeds when given another). */
@@ -75,7 +68,7 @@ describe("the runs table", () => {
     });
     await Promise.all([noop.id, refused.id, queued.id].map(settled));
 
-    await signIn(app.tokens.operator);
+    await signIn(page, app.conveyor.url, app.tokens.operator);
     await open("/runs");
     await page.locator(`[data-testid="run-row"][data-run-id="${noop.id}"]`).waitFor();
 
@@ -121,7 +114,7 @@ describe("the runs table", () => {
       input: { find: "by key" },
       options: { idempotencyKey: "search-by-this-key" },
     });
-    await signIn(app.tokens.viewer);
+    await signIn(page, app.conveyor.url, app.tokens.viewer);
     await open("/runs");
     await page.getByTestId("run-row").first().waitFor();
 
@@ -136,7 +129,7 @@ describe("the runs table", () => {
 
   it("retries the selected failed runs at once and says how many it retried", async () => {
     const ids = [await failedFlakyRun(), await failedFlakyRun(), await failedFlakyRun()];
-    await signIn(app.tokens.operator);
+    await signIn(page, app.conveyor.url, app.tokens.operator);
     await open("/runs?task=test.flaky&status=failed");
     for (const id of ids) await page.locator(`[data-testid="run-row"][data-run-id="${id}"]`).waitFor();
 
@@ -166,8 +159,8 @@ describe("the runs table", () => {
 describe("acting on one run", () => {
   it("cancels a running run from its page", async () => {
     const { id } = await app.client.runs.enqueue.mutate({ task: "conveyor.sleep", input: { ms: 30_000 } });
-    await waitForRun(database.url, id, (run) => run.status === "running");
-    await signIn(app.tokens.operator);
+    await waitForRun(database.url, id, isRunning);
+    await signIn(page, app.conveyor.url, app.tokens.operator);
     await open(`/runs/${id}`);
     await expect.poll(() => page.getByTestId("run-status").textContent()).toBe("running");
     expect(await page.getByRole("button", { name: "Retry run" }).count()).toBe(0);
@@ -182,7 +175,7 @@ describe("acting on one run", () => {
 
   it("retries a failed run from its page and follows it to success", async () => {
     const id = await failedFlakyRun();
-    await signIn(app.tokens.operator);
+    await signIn(page, app.conveyor.url, app.tokens.operator);
     await open(`/runs/${id}`);
     await expect.poll(() => page.getByTestId("run-status").textContent()).toBe("failed");
 
@@ -200,7 +193,7 @@ describe("acting on one run", () => {
       input: { userId: 7, failureRate: 0 },
     });
     await settled(id);
-    await signIn(app.tokens.operator);
+    await signIn(page, app.conveyor.url, app.tokens.operator);
     await open(`/runs/${id}`);
     await page.getByRole("button", { name: "Re-run", exact: true }).click();
     const form = page.getByTestId("rerun-form");
@@ -235,8 +228,8 @@ describe("acting on one run", () => {
   it("a viewer sees no actions: no cancel, retry, re-run, checkboxes or bulk buttons", async () => {
     const failed = await failedFlakyRun();
     const running = await app.client.runs.enqueue.mutate({ task: "conveyor.sleep", input: { ms: 30_000 } });
-    await waitForRun(database.url, running.id, (run) => run.status === "running");
-    await signIn(app.tokens.viewer);
+    await waitForRun(database.url, running.id, isRunning);
+    await signIn(page, app.conveyor.url, app.tokens.viewer);
 
     await open("/runs");
     await page.locator(`[data-testid="run-row"][data-run-id="${failed}"]`).waitFor();
@@ -256,7 +249,7 @@ describe("acting on one run", () => {
 
 describe("enqueueing with options, and flows", () => {
   it("enqueues with a priority and an idempotency key; the same key lands on the same run", async () => {
-    await signIn(app.tokens.operator);
+    await signIn(page, app.conveyor.url, app.tokens.operator);
     await open("/enqueue/test.add");
     await page.getByLabel("value", { exact: true }).fill("1");
     await page.getByText("Options", { exact: true }).click();
@@ -287,7 +280,7 @@ describe("enqueueing with options, and flows", () => {
   });
 
   it("builds a chain of two test.add steps and lands on the flow's page", async () => {
-    await signIn(app.tokens.operator);
+    await signIn(page, app.conveyor.url, app.tokens.operator);
     await open("/enqueue-flow");
     const steps = page.getByTestId("flow-step");
     await steps.first().getByLabel("Task", { exact: true }).selectOption("test.add");
@@ -308,7 +301,7 @@ describe("enqueueing with options, and flows", () => {
     expect(last.output).toEqual({ value: 3 });
   });
   it("builds a group with a callback (a chord) that sums the members' outputs", async () => {
-    await signIn(app.tokens.operator);
+    await signIn(page, app.conveyor.url, app.tokens.operator);
     await open("/enqueue-flow");
     await page.getByRole("radio", { name: /^Group/ }).check();
     const members = page.getByTestId("flow-step");
@@ -351,7 +344,7 @@ describe("at scale", () => {
       await pool.end();
     }
 
-    await signIn(app.tokens.operator);
+    await signIn(page, app.conveyor.url, app.tokens.operator);
     await page.locator('[data-task="test.add"]').waitFor();
     const firstRowMs = await page.evaluate(
       () =>
