@@ -3,6 +3,7 @@ import type { LiveEvent } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { collect } from "./fixtures/eventCollector.js";
 import {
   type ApiClient,
   createApiClient,
@@ -15,75 +16,6 @@ import {
 import { spawnWorkerProcess } from "./fixtures/workerProcess.js";
 
 const { database, app } = await startFileConveyor("live");
-
-interface Collected {
-  events: LiveEvent[];
-  ids: string[];
-  /** Resolves when the server ends the stream. */
-  completed: Promise<void>;
-  /** Whether the server has ended the stream (`completed` resolved). */
-  readonly isCompleted: boolean;
-  /**
-   * Resolves with the error of the first cut: the stream broke off with an error the link retries
-   * (it goes back to connecting), as when the API process shuts down.
-   */
-  cut: Promise<unknown>;
-  /** Resolves once at least `count` events arrived. */
-  atLeast(count: number): Promise<void>;
-  stop(): void;
-}
-
-type Subscribe = (handlers: {
-  onData: (value: { id: string; data: LiveEvent }) => void;
-  onComplete: () => void;
-  onError: (error: unknown) => void;
-  onConnectionStateChange: (state: { state: string; error: unknown }) => void;
-}) => { unsubscribe(): void };
-
-function collect(subscribe: Subscribe): Collected {
-  const events: LiveEvent[] = [];
-  const ids: string[] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
-  let isCompleted = false;
-  let complete = () => {};
-  let fail: (error: unknown) => void = () => {};
-  const completed = new Promise<void>((resolve, reject) => {
-    complete = resolve;
-    fail = reject;
-  });
-  let cutWith: (error: unknown) => void = () => {};
-  const cut = new Promise<unknown>((resolve) => {
-    cutWith = resolve;
-  });
-  const subscription = subscribe({
-    onData: ({ id, data }) => {
-      ids.push(id);
-      events.push(data);
-      for (const waiter of waiters.filter((entry) => events.length >= entry.count)) waiter.resolve();
-    },
-    onComplete: () => {
-      isCompleted = true;
-      complete();
-    },
-    onError: (error) => fail(error),
-    // `connecting` without an error is the first connection; with one, the stream was cut.
-    onConnectionStateChange: ({ state, error }) => {
-      if (state === "connecting" && error != null) cutWith(error);
-    },
-  });
-  return {
-    events,
-    ids,
-    completed,
-    get isCompleted() {
-      return isCompleted;
-    },
-    cut,
-    atLeast: (count) =>
-      events.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve })),
-    stop: () => subscription.unsubscribe(),
-  };
-}
 
 const watchRun = (client: ApiClient, id: string, lastEventId?: string) =>
   collect((handlers) => client.runs.watch.subscribe({ id, ...(lastEventId ? { lastEventId } : {}) }, handlers));

@@ -4,12 +4,20 @@ import type { Executor } from "../db/client.js";
 import { ListenConnection } from "../db/listenConnection.js";
 import type { AppLogger } from "../logger.js";
 import { EventChannel } from "./eventChannel.js";
-import { checkPendingEventWriters, maxEventId, readEvents } from "./sql/readEvents.js";
+import {
+  checkEventWriters,
+  type EventWriters,
+  flushCommittedEvents,
+  maxEventId,
+  readEvents,
+} from "./sql/readEvents.js";
 
-/** How long a hole in the event ids may hold delivery back before it is taken for a rollback anyway. */
-const maxGapWaitMs = 10_000;
+/** A hole held open longer than this by a running transaction is logged (and still waited for). */
+const slowHoleWarnMs = 10_000;
 /** Safety net for a missed notification: look at the table this often regardless. */
 const sweepIntervalMs = 1_000;
+/** How soon to look again while a running transaction holds a hole open. */
+const holeRecheckMs = 5;
 const pageSize = 1_000;
 
 export interface HubSubscription {
@@ -18,14 +26,17 @@ export interface HubSubscription {
 }
 
 /**
- * One LISTEN connection per API process, fanned out in memory. Events are delivered in id order
- * and only once every smaller id is final (committed, or known rolled back), so a subscriber that
- * resumes "after id N" from the table never misses an event that commits late. The delivered
- * horizon is `deliveredUpTo`; a subscription reads its backlog up to it and takes the rest live.
+ * One LISTEN connection per API process, fanned out in memory. Events are delivered in id order,
+ * only once every smaller id is final (committed, or known rolled back) and only once durable, so
+ * a subscriber that resumes "after id N" from the table never misses an event that commits late
+ * and is never told of one a crash takes back. The delivered horizon is `deliveredUpTo`; a
+ * subscription reads its backlog up to it and takes the rest live.
  */
 export class EventHub {
   #deliveredUpTo = 0;
-  #gapSince: Date | null = null;
+  /** Each hole in the ids (by its first missing id) and when it was first seen, in database time. */
+  readonly #holesSeenAt = new Map<number, number>();
+  readonly #slowHolesLogged = new Set<number>();
   #gapTimer: NodeJS.Timeout | null = null;
   #sweep: NodeJS.Timeout | null = null;
   readonly #listener: ListenConnection;
@@ -57,7 +68,17 @@ export class EventHub {
   }
 
   async start(): Promise<void> {
-    this.#deliveredUpTo = await maxEventId(this.db);
+    // Every id up to the current maximum must be final before it becomes the horizon: a
+    // transaction running now may still commit an event below it.
+    const upTo = await maxEventId(this.db);
+    const { now } = await checkEventWriters(this.db);
+    for (;;) {
+      const writers = await checkEventWriters(this.db);
+      if (writers.oldestStart === null || writers.oldestStart > now) break;
+      await new Promise((resolve) => setTimeout(resolve, holeRecheckMs));
+    }
+    await flushCommittedEvents(this.db);
+    this.#deliveredUpTo = upTo;
     await this.#listener.start();
     this.#sweep = setInterval(() => this.pump(), sweepIntervalMs);
   }
@@ -99,19 +120,19 @@ export class EventHub {
   }
 
   async #drainTable(): Promise<void> {
-    // True when, before this read, no transaction that could fill a hole was running: any hole
-    // in what the read returns is then a rollback. (Checking after the read would race a commit
-    // landing between the two.)
-    let holesAreFinal = false;
+    // The last check of running writers, made before the current read: only a check that
+    // precedes a read can show a hole in it final (after the check, a transaction that ended by
+    // committing is visible to the read; one that rolled back leaves the hole).
+    let writers: EventWriters | null = null;
     for (;;) {
       const rows = await readEvents(this.db, { after: this.#deliveredUpTo, limit: pageSize });
       if (rows.length === 0) return;
       const ready: LiveEvent[] = [];
       let expected = this.#deliveredUpTo + 1;
-      let hole = false;
+      let hole: number | null = null;
       for (const event of rows) {
-        if (event.id !== expected && !holesAreFinal) {
-          hole = true;
+        if (event.id !== expected && !(writers && this.#isHoleFinal(expected, writers))) {
+          hole = expected;
           break;
         }
         ready.push(event);
@@ -119,40 +140,51 @@ export class EventHub {
       }
       const last = ready.at(-1);
       if (last) {
+        await flushCommittedEvents(this.db);
         this.#deliveredUpTo = last.id;
+        this.#forgetHolesUpTo(last.id);
         this.#deliver(ready);
       }
-      if (hole) {
-        if (await this.#holeMayBeFilled()) {
-          // Come back soon: the transaction holding the missing ids is about to commit or roll back.
-          this.#gapTimer ??= setTimeout(() => {
-            this.#gapTimer = null;
-            this.pump();
-          }, 10);
-          return;
-        }
-        holesAreFinal = true;
-        continue;
+      if (hole !== null) {
+        writers = await checkEventWriters(this.db);
+        // Dated by a check made after the read that showed it.
+        if (!this.#holesSeenAt.has(hole)) this.#holesSeenAt.set(hole, writers.now);
+        if (this.#isHoleFinal(hole, writers)) continue; // read again: the next read may skip it
+        this.#warnIfSlow(hole, writers);
+        // Come back soon: the transaction holding the missing ids is about to commit or roll back.
+        this.#gapTimer ??= setTimeout(() => {
+          this.#gapTimer = null;
+          this.pump();
+        }, holeRecheckMs);
+        return;
       }
-      this.#gapSince = null;
-      holesAreFinal = false;
       if (rows.length < pageSize) return;
     }
   }
 
-  /** Whether a transaction that may still fill a hole is running (and the hole is younger than the cap). */
-  async #holeMayBeFilled(): Promise<boolean> {
-    const { pending, now } = await checkPendingEventWriters(this.db, this.#gapSince);
-    this.#gapSince ??= now;
-    if (!pending) return false;
-    if (now.getTime() - this.#gapSince.getTime() > maxGapWaitMs) {
-      this.logger.warn(
-        { after: this.#deliveredUpTo },
-        "event ids held back too long by an open transaction; moving on",
-      );
-      return false;
-    }
-    return true;
+  /**
+   * A hole is final once no transaction that was already running when *this* hole was first seen
+   * is still running: only such a transaction can hold its ids. A hole not yet dated is not final.
+   */
+  #isHoleFinal(firstMissingId: number, writers: EventWriters): boolean {
+    const seenAt = this.#holesSeenAt.get(firstMissingId);
+    if (seenAt === undefined) return false;
+    return writers.oldestStart === null || writers.oldestStart > seenAt;
+  }
+
+  #warnIfSlow(firstMissingId: number, writers: EventWriters): void {
+    const heldForMs = (writers.now - (this.#holesSeenAt.get(firstMissingId) ?? writers.now)) / 1_000;
+    if (heldForMs < slowHoleWarnMs || this.#slowHolesLogged.has(firstMissingId)) return;
+    this.#slowHolesLogged.add(firstMissingId);
+    this.logger.warn(
+      { eventId: firstMissingId, heldForMs: Math.round(heldForMs) },
+      "a long-running transaction holds back the live events; they follow once it ends",
+    );
+  }
+
+  #forgetHolesUpTo(id: number): void {
+    for (const hole of this.#holesSeenAt.keys()) if (hole <= id) this.#holesSeenAt.delete(hole);
+    for (const hole of this.#slowHolesLogged) if (hole <= id) this.#slowHolesLogged.delete(hole);
   }
 
   #deliver(events: readonly LiveEvent[]): void {

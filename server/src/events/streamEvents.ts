@@ -2,7 +2,7 @@ import type { LiveEvent } from "@conveyor/shared";
 import type { SQL } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import type { EventHub } from "./eventHub.js";
-import { readEvents } from "./sql/readEvents.js";
+import { flushCommittedEvents, readEvents } from "./sql/readEvents.js";
 
 export interface StreamOptions {
   /** The same selection twice: as SQL for the backlog, as a predicate for live events. */
@@ -39,7 +39,9 @@ export async function* streamEvents(hub: EventHub, db: Executor, options: Stream
       if (page.length < backlogPage) break;
     }
     if (await options.isFinished?.()) {
-      // Finished since the backlog was bounded: its last events are committed, read them directly.
+      // Finished since the backlog was bounded: its last events are committed, read them directly
+      // once they are durable too (a crash must not take back what a subscriber was told).
+      await flushCommittedEvents(db);
       for (;;) {
         const page = await readEvents(db, { after: cursor, where: options.where, limit: backlogPage });
         for (const event of page) {

@@ -42,27 +42,46 @@ export async function readEvents(
   return result.rows.map(toLiveEvent);
 }
 
+/** Microseconds since the epoch, from the database's clock: the unit hole ages are compared in. */
+type Micros = number;
+
+export interface EventWriters {
+  /** When the check ran (after any read whose holes it judges). */
+  now: Micros;
+  /** When the oldest transaction that may still add events began; null when none is running. */
+  oldestStart: Micros | null;
+}
+
 /**
- * Whether a transaction that may still add events with ids below ones already committed is in
- * progress: one that holds the events table's write lock and began no later than `since`.
- * Sequence ids are taken at insert time but become visible at commit, so a hole in the ids is
- * either such a transaction still running (wait for it) or a rollback (skip it).
+ * When the oldest transaction that may still add events began. A transaction takes its event ids
+ * inside the INSERT, which holds the events table's RowExclusiveLock from before the ids are
+ * drawn until it commits or rolls back, so a hole in the ids first seen at time T is final once
+ * no lock holder that began at or before T remains.
  */
-export async function checkPendingEventWriters(
-  db: Executor,
-  since: Date | null,
-): Promise<{ pending: boolean; now: Date }> {
-  const result = await db.execute<{ pending: boolean; now: string }>(sql`
-    select clock_timestamp() as now, exists (
-      select 1
-      from pg_locks l join pg_stat_activity a on a.pid = l.pid
-      where l.locktype = 'relation' and l.relation = 'events'::regclass and l.mode = 'RowExclusiveLock'
-        and l.database = (select oid from pg_database where datname = current_database())
-        and l.granted and a.pid <> pg_backend_pid()
-        and a.xact_start <= coalesce(${since?.toISOString() ?? null}::timestamptz, clock_timestamp())
-    ) as pending`);
+export async function checkEventWriters(db: Executor): Promise<EventWriters> {
+  const result = await db.execute<{ now: string; oldest_start: string | null }>(sql`
+    select (extract(epoch from clock_timestamp()) * 1000000)::bigint as now,
+      (select (extract(epoch from min(a.xact_start)) * 1000000)::bigint
+       from pg_locks l join pg_stat_activity a on a.pid = l.pid
+       where l.locktype = 'relation' and l.relation = 'events'::regclass and l.mode = 'RowExclusiveLock'
+         and l.database = (select oid from pg_database where datname = current_database())
+         and l.granted and a.pid <> pg_backend_pid()) as oldest_start`);
   const row = result.rows[0];
-  return { pending: row?.pending ?? false, now: new Date(row?.now ?? Date.now()) };
+  if (!row) throw new Error("checking event writers returned no row");
+  return { now: Number(row.now), oldestStart: row.oldest_start === null ? null : Number(row.oldest_start) };
+}
+
+/**
+ * Flushes the WAL past every commit already visible. Claims and completions commit without
+ * waiting for the flush (`commitWithoutFlushWait`), so an event can be visible before it is
+ * durable; a crash would take it back and the id sequence could hand its id out again. A
+ * synchronous commit that took an xid flushes everything before it, so an event read before this
+ * returns survives a crash. Costs nothing when the WAL is already flushed.
+ */
+export async function flushCommittedEvents(db: Executor): Promise<void> {
+  await db.execute(sql`
+    select set_config('synchronous_commit', 'on', true) as sync_commit,
+      case when pg_current_wal_flush_lsn() < pg_current_wal_insert_lsn() then txid_current() end as xid`);
 }
 
 export async function maxEventId(db: Executor): Promise<number> {
