@@ -1,5 +1,4 @@
 import { once } from "node:events";
-import type { LiveEvent } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
