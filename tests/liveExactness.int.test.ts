@@ -3,7 +3,7 @@ import { eventsChannel } from "@conveyor/shared";
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Collected, collect } from "./fixtures/eventCollector.js";
+import { collect, untilReceived } from "./fixtures/eventCollector.js";
 import { type ApiClient, latestEventId, startFileConveyor, startTestConveyor } from "./fixtures/testConveyor.js";
 
 // Two API processes' worth of hubs over one database, and writers on connections of their own:
@@ -70,22 +70,6 @@ async function committedIdsAfter(after: string): Promise<string[]> {
 const feed = (client: ApiClient, lastEventId: string) =>
   collect((handlers) => client.events.feed.subscribe({ lastEventId }, handlers));
 
-/** Resolves once the subscriber has the id, or after a long while (the comparison then shows what is missing). */
-async function until(stream: Collected, lastId: string | undefined): Promise<void> {
-  if (lastId === undefined) return;
-  const deadline = Date.now() + 20_000;
-  while (!stream.ids.includes(lastId)) {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) return;
-    const timeout = new AbortController();
-    await Promise.race([
-      stream.atLeast(stream.events.length + 1),
-      sleepFor(remaining, undefined, { signal: timeout.signal }).catch(() => {}),
-    ]);
-    timeout.abort();
-  }
-}
-
 describe("the live feed under many concurrent writers", () => {
   it("gives every subscriber exactly the committed events, once each, in id order", async () => {
     await fc.assert(
@@ -103,7 +87,7 @@ describe("the live feed under many concurrent writers", () => {
         const streams = [...early, ...late];
         try {
           for (const stream of streams) {
-            await until(stream, committed.at(-1));
+            await untilReceived(stream, committed.at(-1) ?? start, 20_000);
             expect(stream.ids).toEqual(committed);
           }
         } finally {

@@ -11,6 +11,7 @@ import { migrateDatabase } from "./db/migrate.js";
 import { EventHub } from "./events/eventHub.js";
 import { SubscriptionLimiter } from "./events/subscriptionLimiter.js";
 import { createHttpServer, type HttpServer } from "./http/createHttpServer.js";
+import { startHealthServer } from "./http/healthServer.js";
 import { type AppLogger, createLogger } from "./logger.js";
 import { createScheduleTickTask, scheduleTickCronItem, scheduleTickTaskName } from "./schedules/tick.js";
 import { type BundledTaskSettings, bundledImplementations, bundledTaskSettings } from "./tasks/bundled.js";
@@ -31,6 +32,8 @@ export interface ConveyorOptions {
   implementations?: (db: Database, settings: BundledTaskSettings) => TaskImplementation[];
   staticDir?: string | null;
   logger?: AppLogger;
+  /** Called when the worker cannot start over after losing its database; `npm start` exits non-zero. */
+  onFatal?: (error: Error) => void;
   /** Worker poll interval for due retries and scheduled runs, in milliseconds. */
   pollIntervalMs?: number;
 }
@@ -41,6 +44,8 @@ export interface Conveyor {
   readonly pool: pg.Pool;
   readonly db: Database;
   readonly services: AppServices;
+  /** The worker role's `GET /health` when `HEALTH_PORT` is set and the process serves no API. */
+  readonly healthUrl: string | null;
   /** Printed once at first start: signs a browser in with the admin token created then. */
   readonly loginUrl: string | null;
   readonly worker: RunningWorker | null;
@@ -109,11 +114,18 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
         eventRetentionMs: config.EVENT_RETENTION_MS,
         shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
         abortGraceMs: config.ABORT_GRACE_MS,
+        recoveryTimeoutMs: config.WORKER_RECOVERY_TIMEOUT_MS,
+        onFatal: options.onFatal ?? ((error) => logger.fatal({ err: error }, "worker gave up")),
         logger,
         ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       })
     : null;
 
+  // A worker alone serves no API; when asked, it still answers its supervisor's health probe.
+  const healthServer =
+    !options.api && worker && config.HEALTH_PORT !== undefined
+      ? await startHealthServer({ db, hub: null, worker }, { port: config.HEALTH_PORT, host: config.HOST })
+      : null;
   let http: HttpServer | null = null;
   let url: string | null = null;
   let loginUrl: string | null = null;
@@ -122,8 +134,9 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
     http = await createHttpServer({
       services,
       storage: settings.storage,
-      staticDir: options.staticDir ?? defaultStaticDir,
+      staticDir: options.staticDir === undefined ? defaultStaticDir : options.staticDir,
       logger,
+      worker,
     });
     await http.listen({ port: config.PORT, host: config.HOST });
     const address = http.server.address();
@@ -136,6 +149,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
   let closing: Promise<void> | undefined;
   return {
     url,
+    healthUrl: healthServer?.url ?? null,
     pool,
     db,
     services,
@@ -147,6 +161,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
         // Subscriptions end first: an open event stream would hold the HTTP server's close.
         await hub?.stop();
         await http?.close();
+        await healthServer?.close();
         await worker?.stop();
         await services.cache.close();
         await pool.end();

@@ -7,14 +7,21 @@ import { UnsafeBindError } from "./auth/firstStart.js";
 import { ConfigError, loadConfig } from "./config/env.js";
 import { createLogger } from "./logger.js";
 
-const usage = `usage: conveyor [--api] [--worker]
-  With neither flag, runs the API, the web UI and a worker in one process.`;
+const usage = `usage: conveyor [--api] [--worker] [--headless]
+  With neither flag, runs the API, the web UI and a worker in one process.
+  --headless serves the API without the web UI (and never builds it).`;
 
-function parseRoles(): { api: boolean; worker: boolean } {
+function parseRoles(): { api: boolean; worker: boolean; headless: boolean } {
   try {
-    const { values } = parseArgs({ options: { api: { type: "boolean" }, worker: { type: "boolean" } } });
+    const { values } = parseArgs({
+      options: { api: { type: "boolean" }, worker: { type: "boolean" }, headless: { type: "boolean" } },
+    });
     const neither = !values.api && !values.worker;
-    return { api: neither || values.api === true, worker: neither || values.worker === true };
+    return {
+      api: neither || values.api === true,
+      worker: neither || values.worker === true,
+      headless: values.headless === true,
+    };
   } catch (error) {
     console.error(`${(error as Error).message}\n${usage}`);
     process.exit(2);
@@ -42,7 +49,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL);
-  if (roles.api) ensureClientBuilt();
+  if (roles.api && !roles.headless) ensureClientBuilt();
   // Handlers go in before anything starts: the worker may claim a run while the API is still
   // starting, and a signal then must drain it, not kill the process.
   let started: Conveyor | undefined;
@@ -72,7 +79,18 @@ async function main(): Promise<void> {
 
   let conveyor: Conveyor;
   try {
-    conveyor = await startConveyor({ config, ...roles, logger });
+    conveyor = await startConveyor({
+      config,
+      api: roles.api,
+      worker: roles.worker,
+      ...(roles.headless ? { staticDir: null } : {}),
+      logger,
+      // A worker that cannot work must not live on: its supervisor restarts it.
+      onFatal: (error) => {
+        logger.fatal({ err: error }, "worker gave up; exiting for the supervisor to restart it");
+        process.exit(1);
+      },
+    });
   } catch (error) {
     if (error instanceof UnsafeBindError) {
       console.error(error.message);
@@ -87,6 +105,7 @@ async function main(): Promise<void> {
     return;
   }
   if (conveyor.url) console.log(`\nConveyor is running at ${conveyor.url}`);
+  if (conveyor.healthUrl) console.log(`Worker health at ${conveyor.healthUrl}`);
   if (conveyor.loginUrl) {
     console.log(
       `No token existed, so an admin token was created. Sign in (this link is shown only once):\n  ${conveyor.loginUrl}`,

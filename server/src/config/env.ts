@@ -35,6 +35,10 @@ const envSchema = z.object({
   WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** A worker silent this long is declared dead; its jobs are released to the others. */
   WORKER_DEAD_AFTER_MS: z.coerce.number().int().min(300).max(600_000).default(20_000),
+  /** How long a worker that lost its database keeps trying to start over before it exits non-zero. */
+  WORKER_RECOVERY_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
+  /** Worker role alone: serve `GET /health` on this port (0 picks a free one); unset, none. */
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   /** Succeeded runs (and their events) older than this are pruned; 7 days by default. */
   SUCCEEDED_RETENTION_MS: z.coerce
     .number()

@@ -14,9 +14,11 @@ export interface ListenConnectionOptions {
   logger: AppLogger;
   /** Wait before reconnecting after the connection dropped. */
   reconnectDelayMs: number;
-  /** Wait before trying again after a reconnect failed. */
+  /** Wait before trying again after a reconnect failed; doubles with each failure, up to 5 s. */
   retryDelayMs: number;
 }
+
+const maxRetryDelayMs = 5_000;
 
 /**
  * A dedicated connection that LISTENs on one channel and reconnects whenever it drops, until
@@ -26,6 +28,7 @@ export class ListenConnection {
   #client: pg.Client | null = null;
   #isStopped = false;
   #retryTimer: NodeJS.Timeout | null = null;
+  #failedReconnects = 0;
 
   constructor(private readonly options: ListenConnectionOptions) {}
 
@@ -61,6 +64,7 @@ export class ListenConnection {
       return;
     }
     this.#client = client;
+    this.#failedReconnects = 0;
     this.options.onListening?.();
   }
 
@@ -76,7 +80,10 @@ export class ListenConnection {
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = null;
       if (this.#isStopped) return;
-      this.#connect().catch(() => this.#retryIn(this.options.retryDelayMs));
+      this.#connect().catch(() => {
+        this.#failedReconnects += 1;
+        this.#retryIn(Math.min(this.options.retryDelayMs * 2 ** (this.#failedReconnects - 1), maxRetryDelayMs));
+      });
     }, delayMs);
   }
 

@@ -83,6 +83,11 @@ export class EventHub {
     this.#sweep = setInterval(() => this.pump(), sweepIntervalMs);
   }
 
+  /** Whether its LISTEN connection is up (false while it reconnects). */
+  get isListening(): boolean {
+    return this.#listener.pid !== null;
+  }
+
   /** The listener's backend pid, so tests can cut its connection with pg_terminate_backend. */
   get listenerPid(): number | null {
     return this.#listener.pid;

@@ -13,6 +13,8 @@ import type { ImageStorage } from "../images/storage.js";
 import type { AppLogger } from "../logger.js";
 import { type AppRouter, appRouter } from "../router.js";
 import type { AppServices, Context } from "../trpc.js";
+import type { RunningWorker } from "../worker/startWorker.js";
+import { checkHealth } from "./healthReport.js";
 
 export interface HttpServerOptions {
   services: AppServices;
@@ -21,6 +23,8 @@ export interface HttpServerOptions {
   /** The built web UI; served at `/` when present. */
   staticDir: string | null;
   logger: AppLogger;
+  /** The worker running in this process, if any: its health is part of `/health`. */
+  worker: RunningWorker | null;
 }
 
 const loginQuerySchema = z.object({ token: z.string().optional() });
@@ -91,13 +95,9 @@ export async function createHttpServer(options: HttpServerOptions) {
   });
 
   app.get("/health", async (_request, reply) => {
-    try {
-      await services.db.execute(sql`select 1`);
-      return { status: "ok", database: "ok" };
-    } catch (error) {
-      logger.warn({ err: error }, "health check failed");
-      return reply.code(503).send({ status: "unavailable", database: "unreachable" });
-    }
+    const report = await checkHealth({ db: services.db, hub: services.hub, worker: options.worker });
+    if (report.status !== "ok") logger.warn(report, "health check failed");
+    return reply.code(report.status === "ok" ? 200 : 503).send(report);
   });
 
   // The one-time link printed at first start: trade the token for a session cookie, then drop it

@@ -1,164 +1,113 @@
-import { EventEmitter } from "node:events";
-import { hostname } from "node:os";
-import { type CronItem, parseCronItems, run, type Task, type TaskList, type WorkerEvents } from "graphile-worker";
-import type pg from "pg";
-import { z } from "zod";
-import type { Database } from "../db/client.js";
-import { pruneEvents } from "../events/sql/pruneEvents.js";
-import { type AppLogger, toGraphileLogger } from "../logger.js";
-import { pruneSucceededRuns } from "../runs/sql/pruneSucceededRuns.js";
-import { heartbeat, markStopped, registerWorker } from "../workers/sql/heartbeat.js";
-import { reapDeadWorkers } from "../workers/sql/reapDeadWorkers.js";
-import { ControlListener } from "./controlListener.js";
-import { RunExecutor } from "./runExecutor.js";
-import type { TaskImplementation } from "./taskImplementation.js";
+import { setTimeout as delay } from "node:timers/promises";
+import type { reapDeadWorkers } from "../workers/sql/reapDeadWorkers.js";
+import type { RunExecutor } from "./runExecutor.js";
+import { startIncarnation, type WorkerIncarnation, type WorkerOptions } from "./workerIncarnation.js";
 
-export interface WorkerOptions {
-  pool: pg.Pool;
-  db: Database;
-  /** For the worker's own LISTEN connection (cancellations). */
-  databaseUrl: string;
-  implementations: readonly TaskImplementation[];
-  concurrency: number;
-  /** Jobs locked ahead per fetch; 0 disables graphile-worker's local queue. */
-  localQueueSize: number;
-  shutdownGraceMs: number;
-  abortGraceMs: number;
-  /** How often this worker says it is alive, and looks for workers that stopped saying so. */
-  heartbeatMs: number;
-  /** A worker silent for this long is declared dead and its jobs are unlocked. */
-  deadAfterMs: number;
-  /** Succeeded runs older than this are pruned, with their events, by an hourly job. */
-  succeededRetentionMs: number;
-  /** Any event older than this is pruned by the same job. */
-  eventRetentionMs: number;
-  logger: AppLogger;
-  /** How often to look for jobs that became due without a notification (retries, scheduled runs). */
-  pollIntervalMs?: number;
-  /** Extra graphile-worker tasks and cron items (the schedules tick). */
-  extraTasks?: TaskList;
-  extraCronItems?: CronItem[];
+export { jobsPerTaskSlot, type WorkerOptions } from "./workerIncarnation.js";
+
+export type WorkerState = "running" | "recovering" | "stopped";
+
+export interface WorkerHealth {
+  state: WorkerState;
+  workerId: string;
+  /** When the heartbeat last reached the database. */
+  lastHeartbeatAt: Date;
+  /** How many times this process has started over after losing its ability to work. */
+  recoveries: number;
 }
 
 export interface RunningWorker {
+  /** The current incarnation's id (a new one after each recovery). */
   readonly workerId: string;
   readonly executor: RunExecutor;
+  health(): WorkerHealth;
   /** Looks for dead workers now instead of at the next heartbeat; for tests and operators. */
   reapNow(): ReturnType<typeof reapDeadWorkers>;
   /** Drains (see `RunExecutor.drain`) and stops fetching jobs. */
   stop(): Promise<void>;
 }
 
-/** Jobs graphile-worker hands over per task slot; see `concurrentJobs` below. */
-export const jobsPerTaskSlot = 2;
+/** Backoff between attempts to start over: doubling from the first, capped. */
+const firstRetryMs = 100;
+const maxRetryMs = 5_000;
 
-const jobPayloadSchema = z.object({ runId: z.uuid() });
-
-const pruneTaskName = "conveyor.retention.prune";
-
+/**
+ * Runs a worker that heals: when its runner, pool, heartbeat or listeners fail (a dropped
+ * connection, a Postgres restart), it abandons that incarnation, starts a new one under a new
+ * worker id with capped backoff, and at once releases the old one's jobs and runs to the queue.
+ * If it cannot start over within `recoveryTimeoutMs`, it reports a fatal error instead of living
+ * on unable to work.
+ */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
-  const logger = options.logger.child({ workerId });
-  const implementations = new Map(options.implementations.map((item) => [item.definition.name, item]));
-  const executor = new RunExecutor({
-    db: options.db,
-    workerId,
-    concurrency: options.concurrency,
-    implementations,
-    abortGraceMs: options.abortGraceMs,
-    logger,
-  });
-  // graphile-worker locks jobs under ids of its own; a dead worker's locks are found by these.
-  const lockIds = new Set<string>();
-  const runTask: Task = async (payload, helpers) => {
-    const { runId } = jobPayloadSchema.parse(payload);
-    // The lock must be on record before the run is claimed: a worker killed right after would
-    // otherwise hold a job no reaper can find.
-    const lockedBy = helpers.job.locked_by;
-    if (lockedBy && !lockIds.has(lockedBy)) {
-      lockIds.add(lockedBy);
-      await heartbeat(options.db, workerId, [...lockIds]);
+  const logger = options.logger;
+  let state: WorkerState = "running";
+  let recoveries = 0;
+  let current: WorkerIncarnation;
+  let recovering: Promise<void> | null = null;
+
+  const recover = async (failed: WorkerIncarnation) => {
+    await failed.abandon();
+    const giveUpAt = Date.now() + options.recoveryTimeoutMs;
+    let waitMs = firstRetryMs;
+    for (let attempt = 1; state === "recovering"; attempt += 1) {
+      try {
+        const next = await startIncarnation(options, onFailure);
+        if (state !== "recovering") {
+          await next.stop();
+          return;
+        }
+        current = next;
+        state = "running";
+        recoveries += 1;
+        // The old incarnation is known dead: its jobs and runs need not wait for the reaper's timeout.
+        await next.reapNow([failed.workerId]).catch((error: unknown) => {
+          logger.warn({ err: error }, "could not release the previous incarnation's runs; the reaper will");
+        });
+        logger.warn({ workerId: next.workerId, previous: failed.workerId, attempt }, "worker recovered");
+        return;
+      } catch (error) {
+        if (Date.now() >= giveUpAt) {
+          state = "stopped";
+          options.onFatal(
+            new Error(`worker could not start over within ${options.recoveryTimeoutMs} ms`, { cause: error }),
+          );
+          return;
+        }
+        logger.warn({ err: error, attempt, retryInMs: waitMs }, "worker could not start over yet");
+        await delay(waitMs);
+        waitMs = Math.min(waitMs * 2, maxRetryMs);
+      }
     }
-    await executor.execute(runId, helpers.job.task_identifier);
   };
-  const prune: Task = async () => {
-    const pruned = await pruneSucceededRuns(options.db, new Date(Date.now() - options.succeededRetentionMs));
-    const prunedEvents = await pruneEvents(options.db, new Date(Date.now() - options.eventRetentionMs));
-    if (pruned + prunedEvents > 0) logger.info({ pruned, prunedEvents }, "pruned runs and events past retention");
-  };
-  const taskList: TaskList = {
-    ...Object.fromEntries([...implementations.keys()].map((name) => [name, runTask])),
-    [pruneTaskName]: prune,
-    ...options.extraTasks,
+  const onFailure = () => {
+    if (state !== "running" || recovering) return;
+    state = "recovering";
+    const failed = current;
+    recovering = recover(failed).finally(() => {
+      recovering = null;
+    });
   };
 
-  await registerWorker(options.db, {
-    id: workerId,
-    host: hostname(),
-    pid: process.pid,
-    concurrency: options.concurrency,
-    tasks: [...implementations.keys()],
-  });
-  const events: WorkerEvents = new EventEmitter();
-  events.on("pool:create", ({ workerPool }) => lockIds.add(workerPool.id));
-  events.on("worker:create", ({ worker }) => lockIds.add(worker.workerId));
-
-  const runner = await run({
-    pgPool: options.pool,
-    taskList,
-    parsedCronItems: parseCronItems([
-      { task: pruneTaskName, match: "17 * * * *", identifier: pruneTaskName, options: { backfillPeriod: 0 } },
-      ...(options.extraCronItems ?? []),
-    ]),
-    noHandleSignals: true,
-    logger: toGraphileLogger(logger),
-    events,
-    preset: {
-      worker: {
-        // More jobs in flight than task slots: while some attempts run their task, others are
-        // being claimed or recorded, so database round trips never leave a task slot idle.
-        concurrentJobs: options.concurrency * jobsPerTaskSlot,
-        pollInterval: options.pollIntervalMs ?? 1_000,
-        ...(options.localQueueSize > 0 ? { localQueue: { size: options.localQueueSize } } : {}),
-        completeJobBatchDelay: 0,
-        failJobBatchDelay: 0,
-        // Conveyor drains first; graphile-worker's own abort must only ever come after that.
-        gracefulShutdownAbortTimeout: options.shutdownGraceMs + options.abortGraceMs + 10_000,
-      },
-    },
-  });
-  const control = new ControlListener(options.databaseUrl, (runIds) => executor.cancel(runIds), logger);
-  await control.start();
-
-  const reapNow = async () => {
-    const reaped = await reapDeadWorkers(options.db, workerId, options.deadAfterMs);
-    if (reaped.workers.length > 0) logger.warn(reaped, "declared workers dead and released their jobs");
-    return reaped;
-  };
-  const beat = setInterval(() => {
-    heartbeat(options.db, workerId, [...lockIds])
-      .then(reapNow)
-      .catch((error: unknown) => logger.warn({ err: error }, "heartbeat failed"));
-  }, options.heartbeatMs);
-  await heartbeat(options.db, workerId, [...lockIds]);
-  logger.info({ concurrency: options.concurrency, tasks: [...implementations.keys()] }, "worker started");
-
-  let stopping: Promise<void> | undefined;
+  current = await startIncarnation(options, onFailure);
   return {
-    workerId,
-    executor,
-    reapNow,
-    stop() {
-      stopping ??= (async () => {
-        clearInterval(beat);
-        const stopped = runner.stop();
-        await executor.drain(options.shutdownGraceMs);
-        await stopped;
-        await control.stop();
-        await markStopped(options.db, workerId).catch(() => {});
-        logger.info("worker stopped");
-      })();
-      return stopping;
+    get workerId() {
+      return current.workerId;
+    },
+    get executor() {
+      return current.executor;
+    },
+    health: () => ({
+      state,
+      workerId: current.workerId,
+      lastHeartbeatAt: new Date(current.lastHeartbeatAt),
+      recoveries,
+    }),
+    reapNow: () => current.reapNow(),
+    async stop() {
+      const wasRecovering = state === "recovering";
+      state = "stopped";
+      await recovering;
+      if (!wasRecovering) await current.stop();
     },
   };
 }

@@ -14,12 +14,19 @@ export interface Reaped {
  * running runs back in the queue, each with a `run.requeued` event. One statement: a worker is
  * reaped once, however many live workers look at the same moment.
  */
-export async function reapDeadWorkers(db: Executor, selfId: string, deadAfterMs: number): Promise<Reaped> {
+export async function reapDeadWorkers(
+  db: Executor,
+  selfId: string,
+  deadAfterMs: number,
+  /** Workers known dead whatever their heartbeat says (this process's own abandoned incarnations). */
+  alsoWorkerIds: readonly string[] = [],
+): Promise<Reaped> {
   const result = await db.execute<{ workers: string[] | null; unlocked_jobs: number; requeued_runs: number }>(sql`
     with dead as (
       update workers set state = 'dead', stopped_at = now()
       where state = 'running' and id <> ${selfId}
-        and last_heartbeat_at < now() - ${deadAfterMs}::int * interval '1 millisecond'
+        and (last_heartbeat_at < now() - ${deadAfterMs}::int * interval '1 millisecond'
+          or id in (select jsonb_array_elements_text(${JSON.stringify(alsoWorkerIds)}::jsonb)))
       returning id, lock_ids
     ), lock_ids as (
       select jsonb_array_elements_text(lock_ids) as lock_id from dead

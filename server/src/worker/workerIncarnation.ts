@@ -1,0 +1,255 @@
+import { EventEmitter } from "node:events";
+import { hostname } from "node:os";
+import { type CronItem, parseCronItems, run, type Task, type TaskList, type WorkerEvents } from "graphile-worker";
+import type pg from "pg";
+import { z } from "zod";
+import type { Database } from "../db/client.js";
+import { pruneEvents } from "../events/sql/pruneEvents.js";
+import { type AppLogger, toGraphileLogger } from "../logger.js";
+import { pruneSucceededRuns } from "../runs/sql/pruneSucceededRuns.js";
+import { heartbeat, markStopped, registerWorker } from "../workers/sql/heartbeat.js";
+import { reapDeadWorkers } from "../workers/sql/reapDeadWorkers.js";
+import { ControlListener } from "./controlListener.js";
+import { RunExecutor } from "./runExecutor.js";
+import type { TaskImplementation } from "./taskImplementation.js";
+
+export interface WorkerOptions {
+  pool: pg.Pool;
+  db: Database;
+  /** For the worker's own LISTEN connection (cancellations). */
+  databaseUrl: string;
+  implementations: readonly TaskImplementation[];
+  concurrency: number;
+  /** Jobs locked ahead per fetch; 0 disables graphile-worker's local queue. */
+  localQueueSize: number;
+  shutdownGraceMs: number;
+  abortGraceMs: number;
+  /** How long a worker keeps trying to start over after a failure before it exits for its supervisor to restart it. */
+  recoveryTimeoutMs: number;
+  /** Called when the worker gives up for good; `npm start` exits non-zero. */
+  onFatal: (error: Error) => void;
+  /** How often this worker says it is alive, and looks for workers that stopped saying so. */
+  heartbeatMs: number;
+  /** A worker silent for this long is declared dead and its jobs are unlocked. */
+  deadAfterMs: number;
+  /** Succeeded runs older than this are pruned, with their events, by an hourly job. */
+  succeededRetentionMs: number;
+  /** Any event older than this is pruned by the same job. */
+  eventRetentionMs: number;
+  logger: AppLogger;
+  /** How often to look for jobs that became due without a notification (retries, scheduled runs). */
+  pollIntervalMs?: number;
+  /** Extra graphile-worker tasks and cron items (the schedules tick). */
+  extraTasks?: TaskList;
+  extraCronItems?: CronItem[];
+}
+
+/**
+ * One life of a worker: a worker id, its graphile-worker runner, its heartbeat and its control
+ * listener. When any of them can no longer work, the incarnation reports the failure once; the
+ * worker then abandons it and starts another under a new id (see `startWorker`).
+ */
+export interface WorkerIncarnation {
+  readonly workerId: string;
+  readonly executor: RunExecutor;
+  /** When the heartbeat last reached the database (epoch ms). */
+  readonly lastHeartbeatAt: number;
+  /** Looks for dead workers now instead of at the next heartbeat; for tests and operators. */
+  reapNow(alsoWorkerIds?: readonly string[]): ReturnType<typeof reapDeadWorkers>;
+  /** Drains (see `RunExecutor.drain`) and stops fetching jobs. */
+  stop(): Promise<void>;
+  /**
+   * After a failure: stops the heartbeat at once, gives running attempts a moment to record
+   * their outcome, interrupts the rest and lets go of everything without waiting on a database
+   * that may be gone. Its runs go back to the queue when the next incarnation reaps it.
+   */
+  abandon(): Promise<void>;
+}
+
+/** Jobs graphile-worker hands over per task slot; see `concurrentJobs` below. */
+export const jobsPerTaskSlot = 2;
+
+const jobPayloadSchema = z.object({ runId: z.uuid() });
+
+const pruneTaskName = "conveyor.retention.prune";
+
+/** After a failure, how long running attempts get to record their outcome before they are interrupted. */
+const abandonGraceMs = 2_000;
+
+/** Bounds a wait on something that needs the database, which may be unreachable. */
+async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.catch(() => {}),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+/** Registers a new worker id and starts working under it; `onFailure` is called once if it stops being able to. */
+export async function startIncarnation(
+  options: WorkerOptions,
+  onFailure: (reason: string) => void,
+): Promise<WorkerIncarnation> {
+  const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  const logger = options.logger.child({ workerId });
+  const implementations = new Map(options.implementations.map((item) => [item.definition.name, item]));
+  const executor = new RunExecutor({
+    db: options.db,
+    workerId,
+    concurrency: options.concurrency,
+    implementations,
+    abortGraceMs: options.abortGraceMs,
+    logger,
+  });
+  // graphile-worker locks jobs under ids of its own; a dead worker's locks are found by these.
+  const lockIds = new Set<string>();
+  const runTask: Task = async (payload, helpers) => {
+    const { runId } = jobPayloadSchema.parse(payload);
+    // The lock must be on record before the run is claimed: a worker killed right after would
+    // otherwise hold a job no reaper can find.
+    const lockedBy = helpers.job.locked_by;
+    if (lockedBy && !lockIds.has(lockedBy)) {
+      lockIds.add(lockedBy);
+      await heartbeat(options.db, workerId, [...lockIds]);
+    }
+    await executor.execute(runId, helpers.job.task_identifier);
+  };
+  const prune: Task = async () => {
+    const pruned = await pruneSucceededRuns(options.db, new Date(Date.now() - options.succeededRetentionMs));
+    const prunedEvents = await pruneEvents(options.db, new Date(Date.now() - options.eventRetentionMs));
+    if (pruned + prunedEvents > 0) logger.info({ pruned, prunedEvents }, "pruned runs and events past retention");
+  };
+  const taskList: TaskList = {
+    ...Object.fromEntries([...implementations.keys()].map((name) => [name, runTask])),
+    [pruneTaskName]: prune,
+    ...options.extraTasks,
+  };
+
+  await registerWorker(options.db, {
+    id: workerId,
+    host: hostname(),
+    pid: process.pid,
+    concurrency: options.concurrency,
+    tasks: [...implementations.keys()],
+  });
+  const events: WorkerEvents = new EventEmitter();
+  events.on("pool:create", ({ workerPool }) => lockIds.add(workerPool.id));
+  events.on("worker:create", ({ worker }) => lockIds.add(worker.workerId));
+
+  const runner = await run({
+    pgPool: options.pool,
+    taskList,
+    parsedCronItems: parseCronItems([
+      { task: pruneTaskName, match: "17 * * * *", identifier: pruneTaskName, options: { backfillPeriod: 0 } },
+      ...(options.extraCronItems ?? []),
+    ]),
+    noHandleSignals: true,
+    logger: toGraphileLogger(logger),
+    events,
+    preset: {
+      worker: {
+        // More jobs in flight than task slots: while some attempts run their task, others are
+        // being claimed or recorded, so database round trips never leave a task slot idle.
+        concurrentJobs: options.concurrency * jobsPerTaskSlot,
+        pollInterval: options.pollIntervalMs ?? 1_000,
+        ...(options.localQueueSize > 0 ? { localQueue: { size: options.localQueueSize } } : {}),
+        completeJobBatchDelay: 0,
+        failJobBatchDelay: 0,
+        // Conveyor drains first; graphile-worker's own abort must only ever come after that.
+        gracefulShutdownAbortTimeout: options.shutdownGraceMs + options.abortGraceMs + 10_000,
+      },
+    },
+  });
+  let isEnding = false;
+  let hasFailed = false;
+  let beat: NodeJS.Timeout | undefined;
+  const fail = (reason: string) => {
+    if (isEnding || hasFailed) return;
+    hasFailed = true;
+    clearInterval(beat);
+    logger.error({ reason }, "worker can no longer work; starting over under a new id");
+    onFailure(reason);
+  };
+  // graphile-worker's runner ends for good when its pool or cron fails (a dropped connection
+  // mid-query is enough); it never comes back by itself.
+  runner.promise.then(
+    () => fail("graphile-worker's runner stopped"),
+    (error: unknown) =>
+      fail(`graphile-worker's runner failed: ${error instanceof Error ? error.message : String(error)}`),
+  );
+  const control = new ControlListener(options.databaseUrl, (runIds) => executor.cancel(runIds), logger);
+  try {
+    await control.start();
+    await heartbeat(options.db, workerId, [...lockIds]);
+  } catch (error) {
+    isEnding = true;
+    await atMost(runner.stop(), 1_000);
+    await atMost(control.stop(), 1_000);
+    throw error;
+  }
+
+  const reapNow = async (alsoWorkerIds: readonly string[] = []) => {
+    const reaped = await reapDeadWorkers(options.db, workerId, options.deadAfterMs, alsoWorkerIds);
+    if (reaped.workers.length > 0) logger.warn(reaped, "declared workers dead and released their jobs");
+    return reaped;
+  };
+  let lastHeartbeatAt = Date.now();
+  let isBeating = false;
+  // Other workers reap this one once it has been silent for `deadAfterMs`; it gives up a beat
+  // before that, so it never works on runs that have been handed to someone else.
+  const silentLimitMs = Math.max(options.deadAfterMs - options.heartbeatMs, options.heartbeatMs);
+  beat = setInterval(() => {
+    if (Date.now() - lastHeartbeatAt > silentLimitMs) {
+      fail(`the heartbeat has not reached the database for ${Date.now() - lastHeartbeatAt} ms`);
+      return;
+    }
+    if (isBeating) return;
+    isBeating = true;
+    heartbeat(options.db, workerId, [...lockIds])
+      .then(() => {
+        lastHeartbeatAt = Date.now();
+        return reapNow();
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, "heartbeat failed"))
+      .finally(() => {
+        isBeating = false;
+      });
+  }, options.heartbeatMs);
+  logger.info({ concurrency: options.concurrency, tasks: [...implementations.keys()] }, "worker started");
+
+  let stopping: Promise<void> | undefined;
+  return {
+    workerId,
+    executor,
+    get lastHeartbeatAt() {
+      return lastHeartbeatAt;
+    },
+    reapNow,
+    stop() {
+      stopping ??= (async () => {
+        isEnding = true;
+        clearInterval(beat);
+        const stopped = runner.stop();
+        await executor.drain(options.shutdownGraceMs);
+        await stopped;
+        await control.stop();
+        await markStopped(options.db, workerId).catch(() => {});
+        logger.info("worker stopped");
+      })();
+      return stopping;
+    },
+    abandon() {
+      stopping ??= (async () => {
+        isEnding = true;
+        clearInterval(beat);
+        await atMost(executor.drain(abandonGraceMs), abandonGraceMs + options.abortGraceMs + 1_000);
+        await atMost(runner.stop(), 2_000);
+        await atMost(control.stop(), 1_000);
+      })();
+      return stopping;
+    },
+  };
+}
