@@ -17,8 +17,8 @@ import {
 import { startPrivatePostgres } from "./fixtures/privatePostgres.js";
 import { startPrivateRedis } from "./fixtures/privateRedis.js";
 import { startStallingProxy } from "./fixtures/stallingProxy.js";
-import { createTestDatabase } from "./fixtures/testDatabase.js";
 import { dropCacheKeys } from "./fixtures/testConveyor.js";
+import { createTestDatabase } from "./fixtures/testDatabase.js";
 
 /** How long each fault took to recover from (fault to every run finished), written for the README. */
 const recoveries: Record<string, number> = {};
@@ -47,7 +47,10 @@ async function runFaultCase(name: string, databaseUrl: string, faultCase: FaultC
     streams.push(...feeds);
     const load = await enqueueLoad(cluster.client(0), defaultLoad);
     const watches = openWatches(cluster, load);
-    streams.push(...watches.runWatches.map((watch) => watch.stream), ...watches.flowWatches.map((watch) => watch.stream));
+    streams.push(
+      ...watches.runWatches.map((watch) => watch.stream),
+      ...watches.flowWatches.map((watch) => watch.stream),
+    );
     await untilSucceeded(cluster, Math.floor(defaultLoad.runs / 4));
     const faultAt = Date.now();
     await faultCase.inject(cluster);

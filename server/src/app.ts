@@ -54,6 +54,26 @@ export interface Conveyor {
   close(): Promise<void>;
 }
 
+/** How long requests in flight get to finish at shutdown before their connections are cut. */
+const httpDrainMs = 5_000;
+
+/** Closes the HTTP server, cutting connections still open after the drain (a stream whose client vanished). */
+async function closeHttpServer(http: HttpServer, logger: AppLogger): Promise<void> {
+  const closed = http.close();
+  let timer: NodeJS.Timeout | undefined;
+  const isDrained = await Promise.race([
+    closed.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), httpDrainMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (isDrained) return;
+  logger.warn({ drainMs: httpDrainMs }, "connections still open at shutdown; closing them");
+  http.server.closeAllConnections();
+  await closed;
+}
+
 /** Prepares the database and starts the roles asked for; `npm start`, the tests and the bench all come through here. */
 export async function startConveyor(options: ConveyorOptions): Promise<Conveyor> {
   const { config } = options;
@@ -160,7 +180,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
       closing ??= (async () => {
         // Subscriptions end first: an open event stream would hold the HTTP server's close.
         await hub?.stop();
-        await http?.close();
+        if (http) await closeHttpServer(http, logger);
         await healthServer?.close();
         await worker?.stop();
         await services.cache.close();

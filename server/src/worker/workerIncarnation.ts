@@ -174,7 +174,10 @@ export async function startIncarnation(
     onFailure(reason);
   };
   // graphile-worker's runner ends for good when its pool or cron fails (a dropped connection
-  // mid-query is enough); it never comes back by itself.
+  // mid-query is enough); it never comes back by itself. A pool that starts shutting down on its
+  // own (a worker of it exited with an error) takes no more jobs, however long it takes to end.
+  events.on("pool:gracefulShutdown", ({ message }) => fail(`graphile-worker's pool is shutting down: ${message}`));
+  events.on("pool:forcefulShutdown", ({ message }) => fail(`graphile-worker's pool is shutting down: ${message}`));
   runner.promise.then(
     () => fail("graphile-worker's runner stopped"),
     (error: unknown) =>
