@@ -3,7 +3,6 @@ import { limits, sessionCookieName } from "@conveyor/shared";
 import fastifyCookie from "@fastify/cookie";
 import fastifyStatic from "@fastify/static";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
-import { sql } from "drizzle-orm";
 import Fastify, { type FastifyReply } from "fastify";
 import { z } from "zod";
 import { principalOf } from "../auth/credentials.js";
