@@ -6,14 +6,14 @@ import {
   type ClusterOptions,
   defaultLoad,
   enqueueLoad,
-  expectExactOutcome,
   FaultCluster,
   latestEventId,
   openFeeds,
   openWatches,
   untilAllFinished,
   untilSucceeded,
-} from "./fixtures/faultScenario.js";
+} from "./fixtures/faultCluster.js";
+import { expectExactOutcome } from "./fixtures/faultOutcome.js";
 import { startPrivatePostgres } from "./fixtures/privatePostgres.js";
 import { startPrivateRedis } from "./fixtures/privateRedis.js";
 import { startStallingProxy } from "./fixtures/stallingProxy.js";
@@ -58,8 +58,10 @@ async function runFaultCase(name: string, databaseUrl: string, faultCase: FaultC
     await expectExactOutcome(cluster, load, after, { feeds, ...watches });
   } finally {
     for (const stream of streams) stream.stop();
-    await cluster.stop();
+    // SIGTERM drains: a process that had to be killed failed at its shutdown.
+    const undrained = await cluster.stop();
     await dropCacheKeys(cluster.cachePrefix);
+    expect(undrained).toEqual([]);
   }
 }
 

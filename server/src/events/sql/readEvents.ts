@@ -75,13 +75,16 @@ export async function checkEventWriters(db: Executor): Promise<EventWriters> {
  * Flushes the WAL past every commit already visible. Claims and completions commit without
  * waiting for the flush (`commitWithoutFlushWait`), so an event can be visible before it is
  * durable; a crash would take it back and the id sequence could hand its id out again. A
- * synchronous commit that took an xid flushes everything before it, so an event read before this
- * returns survives a crash. Costs nothing when the WAL is already flushed.
+ * synchronous commit of a transaction that wrote WAL flushes everything before it, so an event
+ * read before this returns survives a crash. The WAL it writes is a transactional logical
+ * message (no table, no lock, any role may emit one); nothing is written when the WAL is
+ * already flushed.
  */
 export async function flushCommittedEvents(db: Executor): Promise<void> {
   await db.execute(sql`
     select set_config('synchronous_commit', 'on', true) as sync_commit,
-      case when pg_current_wal_flush_lsn() < pg_current_wal_insert_lsn() then txid_current() end as xid`);
+      case when pg_current_wal_flush_lsn() < pg_current_wal_insert_lsn()
+        then pg_logical_emit_message(true, 'conveyor', 'flush') end as flushed_past`);
 }
 
 export async function maxEventId(db: Executor): Promise<number> {
