@@ -22,7 +22,19 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/**/*.int.test.ts"],
+          exclude: ["tests/faults.int.test.ts"],
           testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          // Four server processes and their load at once: they run alone, after everything else,
+          // so neither they nor the other tests measure each other's contention.
+          name: "faults",
+          include: ["tests/faults.int.test.ts"],
+          sequence: { groupOrder: 1 },
+          testTimeout: 240_000,
           hookTimeout: 60_000,
         },
       },

@@ -268,6 +268,12 @@ describe("tasks", () => {
     expect(await app.client.health.query()).toMatchObject({ status: "ok", database: "ok" });
     const response = await fetch(`${app.conveyor.url}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok", database: "ok" });
+    // Everything this process runs is part of it: the database, the live events' listener, the worker.
+    expect(await response.json()).toMatchObject({
+      status: "ok",
+      database: "ok",
+      events: "listening",
+      worker: { state: "running", workerId: app.conveyor.worker?.workerId, recoveries: 0 },
+    });
   });
 });

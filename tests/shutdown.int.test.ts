@@ -36,9 +36,10 @@ describe("shutting a worker down", () => {
     const first = await startTestConveyor(database.url, { api: false, env: { SHUTDOWN_GRACE_MS: "100" } });
     const { ids } = await api.client.runs.enqueueMany.mutate({
       items: [
-        { task: "conveyor.sleep", input: { ms: 1_500 } },
+        // Long enough to be still running however slowly the machine reaches the shutdown.
+        { task: "conveyor.sleep", input: { ms: 4_000 } },
         // Ignores its abort signal: it is abandoned after the abort grace period instead.
-        { task: "test.stubborn", input: { ms: 1_500 } },
+        { task: "test.stubborn", input: { ms: 4_000 } },
       ],
     });
     for (const id of ids) await waitForRun(database.url, id, isRunning);
