@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { type LiveEvent, limits } from "@conveyor/shared";
 import { createToken } from "../server/src/auth/tokens.js";
+import { resolvesWithin } from "../server/src/resolvesWithin.js";
 import { type ApiClient, createApiClient } from "../tests/fixtures/testConveyor.js";
 import { withBenchConveyor } from "./benchConveyor.js";
 import { type LatencySummary, summarize } from "./stats.js";
@@ -129,14 +130,7 @@ export function fanOut(url: string) {
       items: Array.from({ length: fanOutRuns }, (_, n) => ({ task: "conveyor.noop", input: { n } })),
     });
     // Every counter at `expected`, or the deadline: a lost event is reported, never waited for forever.
-    let deadline: NodeJS.Timeout | undefined;
-    const isDeliveredInTime = await Promise.race([
-      deliveredAll.then(() => true),
-      new Promise<boolean>((resolve) => {
-        deadline = setTimeout(() => resolve(false), fanOutDeadlineMs);
-      }),
-    ]);
-    clearTimeout(deadline);
+    const isDeliveredInTime = await resolvesWithin(deliveredAll, fanOutDeadlineMs);
     const seconds = (performance.now() - started) / 1_000;
     const memoryPeak = process.memoryUsage().rss;
     for (const subscription of subscriptions) subscription.unsubscribe();

@@ -13,6 +13,7 @@ import { SubscriptionLimiter } from "./events/subscriptionLimiter.js";
 import { createHttpServer, type HttpServer } from "./http/createHttpServer.js";
 import { startHealthServer } from "./http/healthServer.js";
 import { type AppLogger, createLogger } from "./logger.js";
+import { resolvesWithin } from "./resolvesWithin.js";
 import { createScheduleTickTask, scheduleTickCronItem, scheduleTickTaskName } from "./schedules/tick.js";
 import { type BundledTaskSettings, bundledImplementations, bundledTaskSettings } from "./tasks/bundled.js";
 import { TaskCatalog } from "./tasks/catalog.js";
@@ -60,15 +61,7 @@ const httpDrainMs = 5_000;
 /** Closes the HTTP server, cutting connections still open after the drain (a stream whose client vanished). */
 async function closeHttpServer(http: HttpServer, logger: AppLogger): Promise<void> {
   const closed = http.close();
-  let timer: NodeJS.Timeout | undefined;
-  const isDrained = await Promise.race([
-    closed.then(() => true),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), httpDrainMs);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (isDrained) return;
+  if (await resolvesWithin(closed, httpDrainMs)) return;
   logger.warn({ drainMs: httpDrainMs }, "connections still open at shutdown; closing them");
   http.server.closeAllConnections();
   await closed;

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import type { EventHub } from "../events/eventHub.js";
+import { resolvesWithin } from "../resolvesWithin.js";
 import type { RunningWorker, WorkerHealth } from "../worker/startWorker.js";
 
 /** What a process's health depends on: its database always, its event listener and worker when it has them. */
@@ -22,25 +23,9 @@ export interface HealthReport {
 /** A stalled connection must not stall the probe: past this, the database counts as unreachable. */
 const databaseProbeTimeoutMs = 2_000;
 
-async function probeDatabase(db: Executor): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), databaseProbeTimeoutMs);
-  });
-  const answered = db.execute(sql`select 1`).then(
-    () => true,
-    () => false,
-  );
-  try {
-    return await Promise.race([answered, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** The truth about a process: ok only when the database answers and every role it runs can work. */
 export async function checkHealth(sources: HealthSources): Promise<HealthReport> {
-  const isDatabaseUp = await probeDatabase(sources.db);
+  const isDatabaseUp = await resolvesWithin(sources.db.execute(sql`select 1`), databaseProbeTimeoutMs);
   const report: HealthReport = { status: "ok", database: isDatabaseUp ? "ok" : "unreachable" };
   let isOk = isDatabaseUp;
   if (sources.hub) {

@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { Database } from "../db/client.js";
 import { pruneEvents } from "../events/sql/pruneEvents.js";
 import { type AppLogger, toGraphileLogger } from "../logger.js";
+import { resolvesWithin } from "../resolvesWithin.js";
 import { pruneSucceededRuns } from "../runs/sql/pruneSucceededRuns.js";
 import { heartbeat, markStopped, registerWorker } from "../workers/sql/heartbeat.js";
 import { reapDeadWorkers } from "../workers/sql/reapDeadWorkers.js";
@@ -75,18 +76,6 @@ const pruneTaskName = "conveyor.retention.prune";
 
 /** After a failure, how long running attempts get to record their outcome before they are interrupted. */
 const abandonGraceMs = 2_000;
-
-/** Bounds a wait on something that needs the database, which may be unreachable. */
-async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    promise.catch(() => {}),
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
-}
 
 /** Registers a new worker id and starts working under it; `onFailure` is called once if it stops being able to. */
 export async function startIncarnation(
@@ -189,8 +178,8 @@ export async function startIncarnation(
     await heartbeat(options.db, workerId, [...lockIds]);
   } catch (error) {
     isEnding = true;
-    await atMost(runner.stop(), 1_000);
-    await atMost(control.stop(), 1_000);
+    await resolvesWithin(runner.stop(), 1_000);
+    await resolvesWithin(control.stop(), 1_000);
     throw error;
   }
 
@@ -248,9 +237,9 @@ export async function startIncarnation(
       stopping ??= (async () => {
         isEnding = true;
         clearInterval(beat);
-        await atMost(executor.drain(abandonGraceMs), abandonGraceMs + options.abortGraceMs + 1_000);
-        await atMost(runner.stop(), 2_000);
-        await atMost(control.stop(), 1_000);
+        await resolvesWithin(executor.drain(abandonGraceMs), abandonGraceMs + options.abortGraceMs + 1_000);
+        await resolvesWithin(runner.stop(), 2_000);
+        await resolvesWithin(control.stop(), 1_000);
       })();
       return stopping;
     },
