@@ -237,8 +237,10 @@ export async function startIncarnation(
       stopping ??= (async () => {
         isEnding = true;
         clearInterval(beat);
+        // Stopped first, so it hands the draining executor no more jobs to refuse.
+        const stopped = runner.stop().catch(() => {});
         await resolvesWithin(executor.drain(abandonGraceMs), abandonGraceMs + options.abortGraceMs + 1_000);
-        await resolvesWithin(runner.stop(), 2_000);
+        await resolvesWithin(stopped, 2_000);
         await resolvesWithin(control.stop(), 1_000);
       })();
       return stopping;
