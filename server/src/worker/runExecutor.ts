@@ -22,6 +22,14 @@ export interface RunExecutorOptions {
   logger: AppLogger;
 }
 
+/** An attempt's outcome was refused because another attempt, or the queue, holds its run now. */
+export class AttemptSupersededError extends Error {
+  override name = "AttemptSupersededError";
+  constructor(runId: string, attempt: number) {
+    super(`attempt ${attempt} of run ${runId} no longer holds the run; its job is left to whoever does`);
+  }
+}
+
 /** Collects the calls made in one turn of the event loop into one statement. */
 function batchOf<K, V>(load: (keys: readonly K[]) => Promise<V[]>): DataLoader<K, V> {
   return new DataLoader(load, { cache: false, maxBatchSize: 1_000, batchScheduleFn: (run) => setImmediate(run) });
@@ -92,13 +100,18 @@ export class RunExecutor {
     try {
       await attempt.activity.flush();
       if (!attempt.isCancelled) {
-        await this.#completions.load({
+        const recorded = await this.#completions.load({
           runId: attempt.run.id,
           flowId: attempt.run.flowId,
           attempt: attempt.run.attempt,
           outcome,
           progress: attempt.activity.lastProgress,
         });
+        // Refused: the run is no longer this attempt's (a reaper gave it back to the queue while
+        // this worker was cut off). Resolving would let graphile-worker delete the job, which it
+        // does by id whoever holds it, leaving a queued run without one; failing only touches a
+        // job this worker still holds.
+        if (!recorded) throw new AttemptSupersededError(attempt.run.id, attempt.run.attempt);
       }
       if (outcome.kind === "failed" && !attempt.isCancelled) {
         this.options.logger.warn(
