@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 /**
  * The fault suite (`npm run test:faults`): four server processes and their load at once, run
  * alone after everything else so neither it nor the other tests measure each other's contention.
- * Not yet part of `npm test`: one case still fails now and then (a process gone after every
- * backend was terminated), and a flaky suite would block every change.
+ * Not yet part of `npm test`: one case still fails now and then (a job locked by a worker whose
+ * lock ids never reached the database, after every backend was terminated), and a flaky suite
+ * would block every change.
  */
 const faultProjects =
   process.env.CONVEYOR_FAULT_SUITE === "1"
