@@ -1,27 +1,5 @@
 import { defineConfig } from "vitest/config";
 
-/**
- * The fault suite (`npm run test:faults`): four server processes and their load at once, run
- * alone after everything else so neither it nor the other tests measure each other's contention.
- * Not yet part of `npm test`: one case still fails now and then (a job locked by a worker whose
- * lock ids never reached the database, after every backend was terminated), and a flaky suite
- * would block every change.
- */
-const faultProjects =
-  process.env.CONVEYOR_FAULT_SUITE === "1"
-    ? [
-        {
-          test: {
-            name: "faults",
-            include: ["tests/faults.int.test.ts"],
-            sequence: { groupOrder: 1 },
-            testTimeout: 240_000,
-            hookTimeout: 60_000,
-          },
-        },
-      ]
-    : [];
-
 export default defineConfig({
   test: {
     // Two cores: more workers only make the integration and browser tests contend.
@@ -49,7 +27,17 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
-      ...faultProjects,
+      {
+        // Four server processes and their load at once: run alone after everything else, so
+        // neither it nor the other tests measure each other's contention.
+        test: {
+          name: "faults",
+          include: ["tests/faults.int.test.ts"],
+          sequence: { groupOrder: 1 },
+          testTimeout: 240_000,
+          hookTimeout: 60_000,
+        },
+      },
       {
         test: {
           name: "browser",

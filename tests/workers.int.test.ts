@@ -96,4 +96,21 @@ describe("workers", () => {
       await survivor.close();
     }
   });
+
+  it("a job locked under an id no worker ever recorded is released and its run completes", async () => {
+    const { id } = await api.client.runs.enqueue.mutate({ task: "conveyor.noop", input: {} });
+    // What a worker leaves behind when it dies between locking a job and recording its lock ids.
+    const locked = await api.conveyor.db.execute(sql`
+      update graphile_worker._private_jobs set locked_by = 'pool-never-recorded', locked_at = now() - interval '1 hour'
+      where payload->>'runId' = ${id} returning id`);
+    expect(locked.rows).toHaveLength(1);
+
+    const worker = await startTestConveyor(database.url, { api: false, env: fastHeartbeat });
+    try {
+      const run = await waitForRun(database.url, id, isFinished, 20_000);
+      expect(run).toMatchObject({ status: "succeeded", attempts: 1 });
+    } finally {
+      await worker.close();
+    }
+  });
 });

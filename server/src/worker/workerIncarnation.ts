@@ -10,7 +10,9 @@ import { resolvesWithin } from "../resolvesWithin.js";
 import { pruneSucceededRuns } from "../runs/sql/pruneSucceededRuns.js";
 import { heartbeat, markStopped, registerWorker } from "../workers/sql/heartbeat.js";
 import { reapDeadWorkers } from "../workers/sql/reapDeadWorkers.js";
+import { releaseOrphanedLocks } from "../workers/sql/releaseOrphanedLocks.js";
 import { ControlListener } from "./controlListener.js";
+import { releaseOncePool } from "./releaseOncePool.js";
 import { RunExecutor } from "./runExecutor.js";
 import type { TaskImplementation } from "./taskImplementation.js";
 
@@ -129,7 +131,7 @@ export async function startIncarnation(
   events.on("worker:create", ({ worker }) => lockIds.add(worker.workerId));
 
   const runner = await run({
-    pgPool: options.pool,
+    pgPool: releaseOncePool(options.pool),
     taskList,
     parsedCronItems: parseCronItems([
       { task: pruneTaskName, match: "17 * * * *", identifier: pruneTaskName, options: { backfillPeriod: 0 } },
@@ -174,8 +176,8 @@ export async function startIncarnation(
   );
   const control = new ControlListener(options.databaseUrl, (runIds) => executor.cancel(runIds), logger);
   try {
-    await control.start();
     await heartbeat(options.db, workerId, [...lockIds]);
+    await control.start();
   } catch (error) {
     isEnding = true;
     await resolvesWithin(runner.stop(), 1_000);
@@ -187,6 +189,15 @@ export async function startIncarnation(
     const reaped = await reapDeadWorkers(options.db, workerId, options.deadAfterMs, alsoWorkerIds);
     if (reaped.workers.length > 0) logger.warn(reaped, "declared workers dead and released their jobs");
     return reaped;
+  };
+  // Locks nobody has on record are rare and only ever `deadAfterMs` old; one look per that period
+  // spares a busy jobs table a scan on every heartbeat.
+  let lastOrphanSweepAt = Date.now();
+  const releaseOrphansWhenDue = async () => {
+    if (Date.now() - lastOrphanSweepAt < options.deadAfterMs) return;
+    lastOrphanSweepAt = Date.now();
+    const { unlockedJobs } = await releaseOrphanedLocks(options.db, options.deadAfterMs);
+    if (unlockedJobs > 0) logger.warn({ unlockedJobs }, "released jobs locked under ids no running worker has");
   };
   let lastHeartbeatAt = Date.now();
   let isBeating = false;
@@ -201,9 +212,10 @@ export async function startIncarnation(
     if (isBeating) return;
     isBeating = true;
     heartbeat(options.db, workerId, [...lockIds])
-      .then(() => {
+      .then(async () => {
         lastHeartbeatAt = Date.now();
-        return reapNow();
+        await reapNow();
+        await releaseOrphansWhenDue();
       })
       .catch((error: unknown) => logger.warn({ err: error }, "heartbeat failed"))
       .finally(() => {
