@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { collect } from "./fixtures/eventCollector.js";
+import { collect, untilReceived } from "./fixtures/eventCollector.js";
 import {
   type ApiClient,
   createApiClient,
@@ -106,6 +106,31 @@ describe("the event hub", () => {
     await stream.completed;
     expect(stream.ids).toEqual(await storedEventIds(id));
     expect(app.conveyor.services.hub?.listenerPid).not.toBe(pid);
+  });
+
+  it("reads nothing while no one listens; a feed opened later starts from that moment, and resuming loses nothing", async () => {
+    expect(app.conveyor.services.hub?.subscriberCount).toBe(0);
+    const before = await latestEventId(app.conveyor.db);
+    const unheard = await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: { unheard: true } });
+    await waitForRun(database.url, unheard.id, (run) => run.status === "succeeded");
+    const lastUnheard = Number(await latestEventId(app.conveyor.db));
+    expect(app.conveyor.services.hub?.deliveredUpTo).toBeLessThan(lastUnheard);
+
+    const fromNow = collect((handlers) => app.clients.viewer.events.feed.subscribe({}, handlers));
+    const resumed = collect((handlers) =>
+      app.clients.viewer.events.feed.subscribe({ task: "conveyor.noop", lastEventId: before }, handlers),
+    );
+    const heard = await app.client.runs.enqueue.mutate({ task: "conveyor.sleep", input: { ms: 1_000 } });
+    await waitForRun(database.url, heard.id, (run) => run.status === "succeeded");
+    await untilReceived(fromNow, await latestEventId(app.conveyor.db));
+    fromNow.stop();
+    expect(fromNow.events.every((event) => event.id > lastUnheard)).toBe(true);
+    expect(fromNow.events.filter((event) => event.runId === heard.id).map((event) => event.type)).toContain(
+      "run.succeeded",
+    );
+    await resumed.atLeast(3);
+    resumed.stop();
+    expect(resumed.ids.slice(0, 3)).toEqual(await storedEventIds(unheard.id));
   });
 
   it("holds back an event until every smaller id is final, so a late commit is not skipped", async () => {

@@ -22,6 +22,8 @@ const pageSize = 1_000;
 
 export interface HubSubscription {
   readonly channel: EventChannel<LiveEvent>;
+  /** Resolves once `deliveredUpTo` is current: everything after it reaches `channel`. */
+  readonly ready: Promise<void>;
   close(): void;
 }
 
@@ -31,6 +33,9 @@ export interface HubSubscription {
  * a subscriber that resumes "after id N" from the table never misses an event that commits late
  * and is never told of one a crash takes back. The delivered horizon is `deliveredUpTo`; a
  * subscription reads its backlog up to it and takes the rest live.
+ *
+ * With no subscriber it reads nothing: its horizon falls behind, and the next subscription
+ * brings it up to date (as `start` does) before it reads its backlog.
  */
 export class EventHub {
   #deliveredUpTo = 0;
@@ -43,6 +48,9 @@ export class EventHub {
   #isPumping = false;
   #pumpAgain = false;
   #isStopped = false;
+  /** False while no one listens: the horizon is then brought up to date before anything is read. */
+  #isHorizonCurrent = false;
+  readonly #awaitingHorizon: (() => void)[] = [];
   readonly #subscribers = new Set<{ filter: (event: LiveEvent) => boolean; channel: EventChannel<LiveEvent> }>();
 
   constructor(
@@ -68,8 +76,17 @@ export class EventHub {
   }
 
   async start(): Promise<void> {
-    // Every id up to the current maximum must be final before it becomes the horizon: a
-    // transaction running now may still commit an event below it.
+    this.#deliveredUpTo = await this.#finalHorizon();
+    this.#isHorizonCurrent = true;
+    await this.#listener.start();
+    this.#sweep = setInterval(() => this.pump(), sweepIntervalMs);
+  }
+
+  /**
+   * The highest event id, once every id up to it is final and durable: a transaction running now
+   * may still commit an event below the current maximum.
+   */
+  async #finalHorizon(): Promise<number> {
     const upTo = await maxEventId(this.db);
     const { now } = await checkEventWriters(this.db);
     for (;;) {
@@ -78,9 +95,11 @@ export class EventHub {
       await new Promise((resolve) => setTimeout(resolve, holeRecheckMs));
     }
     await flushCommittedEvents(this.db);
-    this.#deliveredUpTo = upTo;
-    await this.#listener.start();
-    this.#sweep = setInterval(() => this.pump(), sweepIntervalMs);
+    return upTo;
+  }
+
+  get subscriberCount(): number {
+    return this.#subscribers.size;
   }
 
   /** Whether its LISTEN connection is up (false while it reconnects). */
@@ -96,8 +115,15 @@ export class EventHub {
   subscribe(filter: (event: LiveEvent) => boolean): HubSubscription {
     const entry = { filter, channel: new EventChannel<LiveEvent>() };
     this.#subscribers.add(entry);
+    const ready = this.#isHorizonCurrent
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          this.#awaitingHorizon.push(resolve);
+          this.pump();
+        });
     return {
       channel: entry.channel,
+      ready,
       close: () => {
         this.#subscribers.delete(entry);
         entry.channel.close();
@@ -129,6 +155,17 @@ export class EventHub {
     // precedes a read can show a hole in it final (after the check, a transaction that ended by
     // committing is visible to the read; one that rolled back leaves the hole).
     let writers: EventWriters | null = null;
+    if (this.#subscribers.size === 0) {
+      this.#isHorizonCurrent = false;
+      return;
+    }
+    if (!this.#isHorizonCurrent) {
+      const horizon = await this.#finalHorizon();
+      if (horizon > this.#deliveredUpTo) this.#deliveredUpTo = horizon;
+      this.#forgetHolesUpTo(this.#deliveredUpTo);
+      this.#isHorizonCurrent = true;
+      for (const resolve of this.#awaitingHorizon.splice(0)) resolve();
+    }
     for (;;) {
       const rows = await readEvents(this.db, { after: this.#deliveredUpTo, limit: pageSize });
       if (rows.length === 0) return;
@@ -210,6 +247,8 @@ export class EventHub {
     });
     for (const subscriber of this.#subscribers) subscriber.channel.close(shuttingDown);
     this.#subscribers.clear();
+    // Their channels are closed: what waits on them learns so from the channel.
+    for (const resolve of this.#awaitingHorizon.splice(0)) resolve();
     await this.#listener.stop();
   }
 }

@@ -8,8 +8,8 @@ export interface StreamOptions {
   /** The same selection twice: as SQL for the backlog, as a predicate for live events. */
   where: SQL;
   matches: (event: LiveEvent) => boolean;
-  /** Resume after this event id (0: from the beginning). */
-  after: number;
+  /** Resume after this event id (0: from the beginning); left out, from the moment of subscribing. */
+  after?: number | undefined;
   /** Ends the stream after this event (a finished run's terminal event). */
   isLast?: (event: LiveEvent) => Promise<boolean> | boolean;
   /** Checked between backlog and live: ends the stream when nothing more can come. */
@@ -27,8 +27,9 @@ const backlogPage = 1_000;
 export async function* streamEvents(hub: EventHub, db: Executor, options: StreamOptions): AsyncGenerator<LiveEvent> {
   const subscription = hub.subscribe(options.matches);
   try {
-    let cursor = options.after;
+    await subscription.ready;
     const upTo = hub.deliveredUpTo;
+    let cursor = options.after ?? upTo;
     for (;;) {
       const page = await readEvents(db, { after: cursor, upTo, where: options.where, limit: backlogPage });
       for (const event of page) {

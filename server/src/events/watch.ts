@@ -146,7 +146,7 @@ export async function* eventFeed(ctx: Context, input: EventFeedInput, signal?: A
   const stream = streamEvents(hub, ctx.db, {
     where: sql.join(conditions, sql` and `),
     matches,
-    after: input.lastEventId ? Number(input.lastEventId) : hub.deliveredUpTo,
+    after: input.lastEventId ? Number(input.lastEventId) : undefined,
     signal,
   });
   for await (const event of limited(ctx, stream)) yield tracked(String(event.id), event);

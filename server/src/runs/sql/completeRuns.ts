@@ -96,10 +96,13 @@ export async function completeRuns(db: Executor, completions: readonly Completio
       from updated
       returning id
     ), jobs as (
-      select count(*) as added from graphile_worker.add_jobs(${runJobSpecs(sql`(
-        select id, task, queue, priority, next_attempt_at as run_at
-        from updated where status in ('retrying', 'queued')
-      )`)})
+      -- Most batches only finish runs: add_jobs is not called at all then, as even an empty call
+      -- writes and announces a job insert that wakes every worker.
+      select case when exists (select from updated where status in ('retrying', 'queued'))
+        then (select count(*) from graphile_worker.add_jobs(${runJobSpecs(sql`(
+          select id, task, queue, priority, next_attempt_at as run_at
+          from updated where status in ('retrying', 'queued')
+        )`)})) else 0 end as added
     )
     -- jobs runs only if referenced: a select is not a data-modifying CTE.
     select id, flow_id, task, status, queue, priority, next_attempt_at, ${commitWithoutFlushWait},
