@@ -3,23 +3,32 @@ import { withDeadlockRetry } from "../db/withDeadlockRetry.js";
 import { releaseDependents } from "../flows/sql/releaseDependents.js";
 import { type FinishedRun, settleFlowRuns } from "../flows/sql/settleFlowRuns.js";
 import { addRunJobs } from "./sql/addRunJobs.js";
-import { type CompletedRun, type Completion, completeRuns } from "./sql/completeRuns.js";
+import type { CompletedRun, Completion } from "./sql/completeRuns.js";
+import { type RecordedAttempts, recordAttempts } from "./sql/recordAttempts.js";
 
 function hasFinished(run: CompletedRun): run is CompletedRun & FinishedRun {
   return run.status === "succeeded" || run.status === "failed";
 }
 
 /**
- * Records a batch of attempt outcomes with everything that follows from them, atomically: retries
- * and requeues get their job, a flow run's success queues the dependents it completes, a failure
- * cancels its dependents, and flow counters move. A batch without flow runs is one statement.
+ * Records a batch of attempt outcomes with everything that follows from them, atomically, and
+ * claims runs for new attempts with them: retries and requeues get their job, a flow run's
+ * success queues the dependents it completes, a failure cancels its dependents, and flow counters
+ * move. A batch without flow runs is one statement.
  */
-export async function settleAttempts(db: Database, completions: readonly Completion[]): Promise<CompletedRun[]> {
-  if (completions.every((completion) => completion.flowId === null)) return completeRuns(db, completions);
+export async function settleAttempts(
+  db: Database,
+  workerId: string,
+  completions: readonly Completion[],
+  claimRunIds: readonly string[],
+): Promise<RecordedAttempts> {
+  if (completions.every((completion) => completion.flowId === null)) {
+    return recordAttempts(db, workerId, completions, claimRunIds);
+  }
   return withDeadlockRetry(() =>
     db.transaction(async (tx) => {
-      const rows = await completeRuns(tx, completions);
-      const finished = rows.filter((row) => row.flowId !== null).filter(hasFinished);
+      const recorded = await recordAttempts(tx, workerId, completions, claimRunIds);
+      const finished = recorded.completed.filter((row) => row.flowId !== null).filter(hasFinished);
       if (finished.length > 0) {
         const released = await releaseDependents(
           tx,
@@ -28,7 +37,7 @@ export async function settleAttempts(db: Database, completions: readonly Complet
         await settleFlowRuns(tx, finished, "a run it depends on failed");
         await addRunJobs(tx, released);
       }
-      return rows;
+      return recorded;
     }),
   );
 }

@@ -3,12 +3,12 @@ import pLimit, { type LimitFunction } from "p-limit";
 import type { Database } from "../db/client.js";
 import type { AppLogger } from "../logger.js";
 import { settleAttempts } from "../runs/settleAttempts.js";
-import { type ClaimedRun, claimRuns } from "../runs/sql/claimRuns.js";
-import type { CompletedRun, Completion } from "../runs/sql/completeRuns.js";
+import type { ClaimedRun } from "../runs/sql/claimRuns.js";
 import { deferRun } from "../runs/sql/deferRun.js";
 import { type Activity, recordActivity } from "../runs/sql/recordActivity.js";
 import { takeRateSlot } from "../runs/sql/takeRateSlot.js";
 import { AttemptActivity } from "./attemptActivity.js";
+import { AttemptBatcher } from "./attemptBatcher.js";
 import { RunAttempt } from "./runAttempt.js";
 import type { TaskImplementation } from "./taskImplementation.js";
 
@@ -37,14 +37,14 @@ function batchOf<K, V>(load: (keys: readonly K[]) => Promise<V[]>): DataLoader<K
 
 /**
  * Executes the runs behind graphile-worker jobs. Claims, completions and activity of concurrent
- * attempts are batched, so a busy worker writes a few statements per batch rather than per run.
+ * attempts are batched, claims and completions into the same statement, so a busy worker writes
+ * a few statements per batch rather than per run.
  */
 export class RunExecutor {
   readonly #inFlight = new Map<RunAttempt, Promise<void>>();
   #isDraining = false;
-  /** Keyed by run id; every claim is made under this process's one worker id. */
-  readonly #claims: DataLoader<string, ClaimedRun | null>;
-  readonly #completions: DataLoader<Completion, CompletedRun | null>;
+  /** Claims and outcomes, batched together; every claim is made under this incarnation's worker id. */
+  readonly #attempts: AttemptBatcher;
   readonly #activity: DataLoader<Activity, null>;
   readonly #taskSlots: LimitFunction;
   /** Per-task limits inside this process, for tasks that declare `concurrency`. */
@@ -57,15 +57,9 @@ export class RunExecutor {
       const limit = implementation.definition.defaults.concurrency;
       if (limit !== null) this.#taskLimits.set(name, pLimit(limit));
     }
-    this.#claims = batchOf(async (runIds) => {
-      const byId = new Map((await claimRuns(db, options.workerId, runIds)).map((run) => [run.id, run]));
-      return runIds.map((runId) => byId.get(runId) ?? null);
-    });
-    this.#completions = batchOf(async (completions) => {
-      const changed = await settleAttempts(db, completions);
-      const byId = new Map(changed.map((row) => [row.id, row]));
-      return completions.map((completion) => byId.get(completion.runId) ?? null);
-    });
+    this.#attempts = new AttemptBatcher((completions, claimRunIds) =>
+      settleAttempts(db, options.workerId, completions, claimRunIds),
+    );
     this.#activity = batchOf(async (activities) => {
       await recordActivity(db, activities);
       return activities.map(() => null);
@@ -100,7 +94,7 @@ export class RunExecutor {
     try {
       await attempt.activity.flush();
       if (!attempt.isCancelled) {
-        const recorded = await this.#completions.load({
+        const recorded = await this.#attempts.complete({
           runId: attempt.run.id,
           flowId: attempt.run.flowId,
           attempt: attempt.run.attempt,
@@ -136,7 +130,7 @@ export class RunExecutor {
         return null;
       }
     }
-    const run = await this.#claims.load(runId);
+    const run = await this.#attempts.claim(runId);
     if (!run) return null; // finished, cancelled or not yet due: the job has nothing left to do
     const attempt = this.#prepare(run, implementation);
     let finished = () => {};

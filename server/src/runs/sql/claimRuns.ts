@@ -1,7 +1,4 @@
-import { sql } from "drizzle-orm";
-import type { Executor } from "../../db/client.js";
-import { commitWithoutFlushWait } from "./commitWithoutFlushWait.js";
-import { notifyEvents } from "./notifyEvents.js";
+import { type SQL, sql } from "drizzle-orm";
 import { uuidArray } from "./uuidArray.js";
 
 export interface ClaimedRun {
@@ -16,22 +13,14 @@ export interface ClaimedRun {
 }
 
 /**
- * Marks a batch of runs `running` under `workerId` (this process's one id) and records their
- * `run.started` events in one statement. A run that is already `running` was claimed by a worker
- * that died: it is claimed again, as a new attempt. Terminal or cancelled runs, and retries whose backoff is not over (a stale job
- * of a crashed attempt), are not claimed: their job is simply dropped.
+ * The CTEs `claimed` (runs marked `running` under `workerId`, this process's one id) and `started`
+ * (their `run.started` events). A run that is already `running` was claimed by a worker that
+ * died: it is claimed again, as a new attempt. Terminal or cancelled runs, and retries whose
+ * backoff is not over (a stale job of a crashed attempt), are not claimed: their job is simply
+ * dropped.
  */
-export async function claimRuns(db: Executor, workerId: string, runIds: readonly string[]): Promise<ClaimedRun[]> {
-  const result = await db.execute<{
-    id: string;
-    task: string;
-    input: unknown;
-    attempts: number;
-    max_attempts: number;
-    timeout_ms: number;
-    flow_id: string | null;
-  }>(sql`
-    with claimed as (
+export function claimCtes(workerId: string, runIds: readonly string[]): SQL {
+  return sql`claimed as (
       update runs r set
         status = 'running',
         attempts = r.attempts + 1,
@@ -48,17 +37,10 @@ export async function claimRuns(db: Executor, workerId: string, runIds: readonly
       select id, flow_id, 'run.started', jsonb_build_object('attempt', attempts, 'workerId', worker_id)
       from claimed
       returning id
-    )
-    select id, task, input, attempts, max_attempts, timeout_ms, flow_id, ${commitWithoutFlushWait},
-      ${notifyEvents("started")}
-    from claimed`);
-  return result.rows.map((row) => ({
-    id: row.id,
-    task: row.task,
-    input: row.input,
-    attempt: row.attempts,
-    maxAttempts: row.max_attempts,
-    timeoutMs: row.timeout_ms,
-    flowId: row.flow_id,
-  }));
+    )`;
 }
+
+/** The claimed runs as a JSON array, for a statement's select list. */
+export const claimedRunsJson = sql`(select coalesce(json_agg(json_build_object(
+      'id', id, 'task', task, 'input', input, 'attempt', attempts, 'maxAttempts', max_attempts,
+      'timeoutMs', timeout_ms, 'flowId', flow_id)), '[]') from claimed)`;

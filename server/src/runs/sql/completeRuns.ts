@@ -1,9 +1,6 @@
 import type { RunError, RunProgress } from "@conveyor/shared";
-import { sql } from "drizzle-orm";
-import type { Executor } from "../../db/client.js";
+import { type SQL, sql } from "drizzle-orm";
 import { runJobSpecs } from "./addRunJobs.js";
-import { commitWithoutFlushWait } from "./commitWithoutFlushWait.js";
-import { notifyEvents } from "./notifyEvents.js";
 import { uuidArray } from "./uuidArray.js";
 
 /** How one attempt ended, as the worker reports it. */
@@ -35,13 +32,13 @@ export interface CompletedRun {
 }
 
 /**
- * Records a batch of attempt outcomes, their events, and the jobs of runs that go on (a retry at
- * its next attempt time, a requeue at once) in one statement, so a batch without flow runs needs
- * no transaction. Only the attempt that holds the run may finish it (status `running`, same
- * attempt number): a late result of an abandoned or cancelled attempt changes nothing. Returns
- * the runs that did change.
+ * The CTEs `updated` (runs whose attempt outcome was recorded), `recorded` (their events) and
+ * `jobs` (the jobs of runs that go on: a retry at its next attempt time, a requeue at once). Only
+ * the attempt that holds the run may finish it (status `running`, same attempt number): a late
+ * result of an abandoned or cancelled attempt changes nothing. `jobs` runs only if the statement's
+ * select list reads it (see `completedRunsJson`): a select is not a data-modifying CTE.
  */
-export async function completeRuns(db: Executor, completions: readonly Completion[]): Promise<CompletedRun[]> {
+export function completionCtes(completions: readonly Completion[]): SQL {
   const rows = completions.map(({ runId, attempt, outcome, progress }) => ({
     run_id: runId,
     attempt,
@@ -51,16 +48,7 @@ export async function completeRuns(db: Executor, completions: readonly Completio
     delay_ms: outcome.kind === "retry" ? outcome.delayMs : null,
     progress,
   }));
-  const result = await db.execute<{
-    id: string;
-    flow_id: string | null;
-    task: string;
-    status: CompletedRun["status"];
-    queue: string | null;
-    priority: number;
-    next_attempt_at: string | null;
-  }>(sql`
-    with c as (
+  return sql`c as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(
         run_id uuid, attempt int, kind text, output jsonb, error jsonb, delay_ms int, progress jsonb)
     ), updated as (
@@ -103,18 +91,19 @@ export async function completeRuns(db: Executor, completions: readonly Completio
           select id, task, queue, priority, next_attempt_at as run_at
           from updated where status in ('retrying', 'queued')
         )`)})) else 0 end as added
-    )
-    -- jobs runs only if referenced: a select is not a data-modifying CTE.
-    select id, flow_id, task, status, queue, priority, next_attempt_at, ${commitWithoutFlushWait},
-      ${notifyEvents("recorded")}, (select added from jobs) as jobs
-    from updated`);
-  return result.rows.map((row) => ({
-    id: row.id,
-    flowId: row.flow_id,
-    task: row.task,
-    status: row.status,
-    queue: row.queue,
-    priority: row.priority,
-    nextAttemptAt: row.next_attempt_at === null ? null : new Date(row.next_attempt_at),
+    )`;
+}
+
+/** The runs that changed as a JSON array, for a statement's select list; it also runs `jobs`. */
+export const completedRunsJson = sql`(select coalesce(json_agg(json_build_object(
+      'id', id, 'flowId', flow_id, 'task', task, 'status', status, 'queue', queue, 'priority', priority,
+      'nextAttemptAt', next_attempt_at)), '[]') from updated where (select added from jobs) is not null)`;
+
+export type CompletedRunJson = Omit<CompletedRun, "nextAttemptAt"> & { nextAttemptAt: string | null };
+
+export function toCompletedRuns(rows: readonly CompletedRunJson[]): CompletedRun[] {
+  return rows.map((row) => ({
+    ...row,
+    nextAttemptAt: row.nextAttemptAt === null ? null : new Date(row.nextAttemptAt),
   }));
 }

@@ -1,0 +1,40 @@
+import { sql } from "drizzle-orm";
+import type { Executor } from "../../db/client.js";
+import { type ClaimedRun, claimCtes, claimedRunsJson } from "./claimRuns.js";
+import { commitWithoutFlushWait } from "./commitWithoutFlushWait.js";
+import {
+  type CompletedRun,
+  type CompletedRunJson,
+  type Completion,
+  completedRunsJson,
+  completionCtes,
+  toCompletedRuns,
+} from "./completeRuns.js";
+import { notifyEvents } from "./notifyEvents.js";
+
+export interface RecordedAttempts {
+  /** The runs whose outcome was recorded (see `completionCtes`). */
+  completed: CompletedRun[];
+  /** The runs claimed for new attempts (see `claimCtes`). */
+  claimed: ClaimedRun[];
+}
+
+/**
+ * A worker's outcomes of finished attempts and its claims for new ones, in one statement and one
+ * round trip: as a task slot frees up its next run is claimed, so in a busy worker each batch of
+ * outcomes travels with a batch of claims. No run may be in both (a statement updates a row once).
+ */
+export async function recordAttempts(
+  db: Executor,
+  workerId: string,
+  completions: readonly Completion[],
+  claimRunIds: readonly string[],
+): Promise<RecordedAttempts> {
+  const result = await db.execute<{ completed: CompletedRunJson[]; claimed: ClaimedRun[] }>(sql`
+    with ${completionCtes(completions)}, ${claimCtes(workerId, claimRunIds)},
+    new_events as (select id from recorded union all select id from started)
+    select ${completedRunsJson} as completed, ${claimedRunsJson} as claimed, ${commitWithoutFlushWait},
+      ${notifyEvents("new_events")}`);
+  const row = result.rows[0];
+  return { completed: toCompletedRuns(row?.completed ?? []), claimed: row?.claimed ?? [] };
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import type { ClaimedRun } from "../runs/sql/claimRuns.js";
+import type { CompletedRun, Completion } from "../runs/sql/completeRuns.js";
+import { AttemptBatcher } from "./attemptBatcher.js";
+
+const claimed = (id: string): ClaimedRun => ({
+  id,
+  task: "t",
+  input: {},
+  attempt: 1,
+  maxAttempts: 1,
+  timeoutMs: 1_000,
+  flowId: null,
+});
+const completed = (id: string): CompletedRun => ({
+  id,
+  flowId: null,
+  task: "t",
+  status: "succeeded",
+  queue: null,
+  priority: 0,
+  nextAttemptAt: null,
+});
+const outcome = (runId: string): Completion => ({
+  runId,
+  flowId: null,
+  attempt: 1,
+  outcome: { kind: "succeeded", output: null },
+  progress: null,
+});
+
+/** A batcher over a recorder that claims and completes whatever it is given, keeping each call. */
+function recordingBatcher() {
+  const calls: { completions: string[]; claims: string[] }[] = [];
+  const batcher = new AttemptBatcher(async (completions, claimRunIds) => {
+    calls.push({ completions: completions.map((c) => c.runId), claims: [...claimRunIds] });
+    return { completed: completions.map((c) => completed(c.runId)), claimed: claimRunIds.map(claimed) };
+  });
+  return { batcher, calls };
+}
+
+describe("AttemptBatcher", () => {
+  it("sends the claims and outcomes of one turn of the event loop in one call", async () => {
+    const { batcher, calls } = recordingBatcher();
+    const results = await Promise.all([batcher.complete(outcome("a")), batcher.claim("b"), batcher.claim("c")]);
+    expect(calls).toEqual([{ completions: ["a"], claims: ["b", "c"] }]);
+    expect(results.map((result) => result?.id)).toEqual(["a", "b", "c"]);
+  });
+
+  it("claims a run once per batch, and a run being completed only in the next batch", async () => {
+    const { batcher, calls } = recordingBatcher();
+    const [done, twice, again, claimAfterOutcome] = await Promise.all([
+      batcher.complete(outcome("a")),
+      batcher.claim("b"),
+      batcher.claim("b"),
+      batcher.claim("a"),
+    ]);
+    expect(done?.id).toBe("a");
+    expect(twice?.id).toBe("b");
+    expect(again).toBeNull();
+    expect(claimAfterOutcome?.id).toBe("a");
+    expect(calls).toEqual([
+      { completions: ["a"], claims: ["b"] },
+      { completions: [], claims: ["a"] },
+    ]);
+  });
+
+  it("answers null for what the statement refused, and rejects the whole batch when it fails", async () => {
+    const refusing = new AttemptBatcher(async () => ({ completed: [], claimed: [] }));
+    expect(await refusing.claim("x")).toBeNull();
+    expect(await refusing.complete(outcome("y"))).toBeNull();
+    const failing = new AttemptBatcher(async () => {
+      throw new Error("connection lost");
+    });
+    await expect(Promise.all([failing.claim("x"), failing.complete(outcome("y"))])).rejects.toThrow("connection lost");
+  });
+});
