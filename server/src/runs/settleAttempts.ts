@@ -12,9 +12,10 @@ function hasFinished(run: CompletedRun): run is CompletedRun & FinishedRun {
 
 /**
  * Records a batch of attempt outcomes with everything that follows from them, atomically, and
- * claims runs for new attempts with them: retries and requeues get their job, a flow run's
- * success queues the dependents it completes, a failure cancels its dependents, and flow counters
- * move. A batch without flow runs is one statement.
+ * claims runs for new attempts: retries and requeues get their job, a flow run's success queues
+ * the dependents it completes, a failure cancels its dependents, and flow counters move. Claims and
+ * outcomes of runs outside flows are one statement; flow runs' outcomes take a transaction of
+ * their own beside it, so claims never wait on one.
  */
 export async function settleAttempts(
   db: Database,
@@ -22,13 +23,23 @@ export async function settleAttempts(
   completions: readonly Completion[],
   claimRunIds: readonly string[],
 ): Promise<RecordedAttempts> {
-  if (completions.every((completion) => completion.flowId === null)) {
-    return recordAttempts(db, workerId, completions, claimRunIds);
-  }
+  const inFlows = completions.filter((completion) => completion.flowId !== null);
+  if (inFlows.length === 0) return recordAttempts(db, workerId, completions, claimRunIds);
+  const alone = completions.filter((completion) => completion.flowId === null);
+  const [plain, flows] = await Promise.all([
+    alone.length > 0 || claimRunIds.length > 0
+      ? recordAttempts(db, workerId, alone, claimRunIds)
+      : { completed: [], claimed: [] },
+    settleFlowAttempts(db, workerId, inFlows),
+  ]);
+  return { completed: [...plain.completed, ...flows], claimed: plain.claimed };
+}
+
+function settleFlowAttempts(db: Database, workerId: string, completions: readonly Completion[]) {
   return withDeadlockRetry(() =>
     db.transaction(async (tx) => {
-      const recorded = await recordAttempts(tx, workerId, completions, claimRunIds);
-      const finished = recorded.completed.filter((row) => row.flowId !== null).filter(hasFinished);
+      const { completed } = await recordAttempts(tx, workerId, completions, []);
+      const finished = completed.filter(hasFinished);
       if (finished.length > 0) {
         const released = await releaseDependents(
           tx,
@@ -37,7 +48,7 @@ export async function settleAttempts(
         await settleFlowRuns(tx, finished, "a run it depends on failed");
         await addRunJobs(tx, released);
       }
-      return recorded;
+      return completed;
     }),
   );
 }
