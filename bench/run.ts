@@ -7,6 +7,7 @@ import { conveyorLatency, conveyorThroughput } from "./conveyorFullPath.js";
 import { fanOut, liveLatency } from "./liveBench.js";
 import { rawChains, rawChords } from "./rawFlows.js";
 import { rawLatency, rawThroughput } from "./rawGraphileWorker.js";
+import { scaleOut } from "./scaleOut.js";
 import { e2eRuns, flowSizes, latencySamples, workerSettings } from "./workerSettings.js";
 
 const round3 = (value: number) => Math.round(value * 1_000) / 1_000;
@@ -136,7 +137,20 @@ async function cache(): Promise<Section> {
   };
 }
 
-const sections = { throughput: throughputAndLatency, flows, live, cache } satisfies Record<
+async function scaleout(): Promise<Section> {
+  const results = await scaleOut();
+  return {
+    results: { scale_out: results },
+    rows: Object.fromEntries(
+      results.map((result) => [
+        `${result.workers} worker process${result.workers === 1 ? "" : "es"} (runs/s)`,
+        { conveyor: result.per_s, baseline: results[0]?.per_s ?? result.per_s, ratio: result.speedup },
+      ]),
+    ),
+  };
+}
+
+const sections = { throughput: throughputAndLatency, flows, live, cache, scaleout } satisfies Record<
   string,
   () => Promise<Section>
 >;
@@ -144,7 +158,7 @@ const sections = { throughput: throughputAndLatency, flows, live, cache } satisf
 /**
  * `npm run bench [-- section…]`: Conveyor beside raw graphile-worker with the same worker settings,
  * in the same run, so ratios hold on a noisy machine; the cache's listings cached beside uncached.
- * Every section by default, or the ones named (throughput, flows, live, cache). Prints a table and
+ * Every section by default, or the ones named (throughput, flows, live, cache, scaleout). Prints a table and
  * writes bench/results/latest.json. Asserts nothing.
  */
 async function main(): Promise<void> {
@@ -167,7 +181,9 @@ async function main(): Promise<void> {
   }
   results.machine = { cores: cpus().length, node: process.version, ...workerSettings };
 
-  console.log("\nbaseline: raw graphile-worker with the same settings; for the cache rows, the same listing uncached");
+  console.log(
+    "\nbaseline: raw graphile-worker with the same settings; for the cache rows, the same listing uncached; for the worker processes, one process",
+  );
   console.table(rows);
   const file = new URL("./results/latest.json", import.meta.url);
   await mkdir(new URL("./results/", import.meta.url), { recursive: true });
