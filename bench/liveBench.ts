@@ -1,7 +1,10 @@
+import { readFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { type LiveEvent, limits } from "@conveyor/shared";
 import { createToken } from "../server/src/auth/tokens.js";
+import { createDatabase, createPool } from "../server/src/db/client.js";
 import { resolvesWithin } from "../server/src/resolvesWithin.js";
+import { type ConveyorProcess, spawnConveyorProcess } from "../tests/fixtures/conveyorProcess.js";
 import { type ApiClient, createApiClient } from "../tests/fixtures/testConveyor.js";
 import { withBenchConveyor } from "./benchConveyor.js";
 import { type LatencySummary, summarize } from "./stats.js";
@@ -39,6 +42,48 @@ function withServer<T>(
       return work(base, client, token, newToken);
     },
   );
+}
+
+/**
+ * Like `withServer`, but the API and the worker are processes of their own (`npm start -- --api`,
+ * `-- --worker`), so what `work` does in this process is not measured as the server's; `work` also
+ * gets the API process, to read its memory.
+ */
+async function withServerProcesses<T>(
+  url: string,
+  work: (base: string, client: ApiClient, newToken: () => Promise<string>, api: ConveyorProcess) => Promise<T>,
+): Promise<T> {
+  const env = {
+    DATABASE_URL: url,
+    LOG_LEVEL: "error",
+    WORKER_CONCURRENCY: String(workerSettings.concurrency),
+    CACHE_PREFIX: `bench-live:${process.pid}`,
+  };
+  // The API migrates the database before the worker and this process use it.
+  const api = await spawnConveyorProcess("api", env);
+  const pool = createPool(url, 2);
+  let worker: ConveyorProcess | null = null;
+  try {
+    worker = await spawnConveyorProcess("worker", env);
+    const db = createDatabase(pool);
+    let created = 0;
+    const newToken = async (role: "viewer" | "operator" = "viewer") => {
+      created += 1;
+      return (await createToken(db, { name: `bench ${role} ${created}`, role })).token;
+    };
+    const client = createApiClient(api.url, await newToken("operator"));
+    return await work(api.url, client, () => newToken(), api);
+  } finally {
+    await Promise.all([api.terminate(10_000), worker?.terminate(10_000)]);
+    await pool.end();
+  }
+}
+
+/** A process's resident memory, in MB, from /proc. */
+async function residentMb(pid: number | undefined): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
+  return Math.round(kb / 1_024);
 }
 
 /** Enqueue over HTTP (typed client) → `run.started` and `run.succeeded` as an SSE subscriber sees them. */
@@ -87,14 +132,18 @@ export function liveLatency(url: string): Promise<{ running: LatencySummary; suc
   });
 }
 
-/** Many SSE subscribers on one API process while runs execute: does every event reach every subscriber? */
+/**
+ * Many SSE subscribers on one API process while runs execute: does every event reach every
+ * subscriber, how fast, and what does it cost the server's memory? The server runs in processes of
+ * its own; the subscribers in this one.
+ */
 export function fanOut(url: string) {
-  return withServer(url, async (base, client, token, newToken) => {
+  return withServerProcesses(url, async (base, client, newToken, api) => {
     // One token per hundred subscribers: a token may hold at most that many (subscriptionsPerToken).
     const tokens = await Promise.all(
       Array.from({ length: Math.ceil(fanOutSubscribers / limits.subscriptionsPerToken) }, newToken),
     );
-    const memoryBefore = process.memoryUsage().rss;
+    const serverMbBefore = await residentMb(api.child.pid);
     // queued, started and succeeded for every run.
     const expected = fanOutRuns * 3;
     const counts = new Array<number>(fanOutSubscribers).fill(0);
@@ -106,7 +155,7 @@ export function fanOut(url: string) {
     let allDelivered = () => {};
     const deliveredAll = new Promise<void>((resolve) => (allDelivered = resolve));
     const subscriptions = Array.from({ length: fanOutSubscribers }, (_, index) =>
-      createApiClient(base, tokens[Math.floor(index / limits.subscriptionsPerToken)] ?? token).events.feed.subscribe(
+      createApiClient(base, tokens[Math.floor(index / limits.subscriptionsPerToken)] ?? "").events.feed.subscribe(
         { task: "conveyor.noop" },
         {
           onStarted: () => {
@@ -124,7 +173,7 @@ export function fanOut(url: string) {
       ),
     );
     await connectedAll;
-    const memoryConnected = process.memoryUsage().rss;
+    const serverMbSubscribed = await residentMb(api.child.pid);
     const started = performance.now();
     await client.runs.enqueueMany.mutate({
       items: Array.from({ length: fanOutRuns }, (_, n) => ({ task: "conveyor.noop", input: { n } })),
@@ -132,19 +181,21 @@ export function fanOut(url: string) {
     // Every counter at `expected`, or the deadline: a lost event is reported, never waited for forever.
     const isDeliveredInTime = await resolvesWithin(deliveredAll, fanOutDeadlineMs);
     const seconds = (performance.now() - started) / 1_000;
-    const memoryPeak = process.memoryUsage().rss;
+    const serverMbAfter = await residentMb(api.child.pid);
     for (const subscription of subscriptions) subscription.unsubscribe();
+    const deliveries = expected * fanOutSubscribers;
     return {
       subscribers: fanOutSubscribers,
       runs: fanOutRuns,
       events_per_subscriber: expected,
-      deliveries: expected * fanOutSubscribers,
+      deliveries,
       // In time, and none twice.
       every_event_delivered: isDeliveredInTime && counts.every((count) => count === expected),
       seconds: Math.round(seconds * 100) / 100,
-      rss_mb_before: Math.round(memoryBefore / 1_048_576),
-      rss_mb_subscribed: Math.round(memoryConnected / 1_048_576),
-      rss_mb_after_run: Math.round(memoryPeak / 1_048_576),
+      deliveries_per_s: Math.round(deliveries / seconds),
+      server_rss_mb_before: serverMbBefore,
+      server_rss_mb_subscribed: serverMbSubscribed,
+      server_rss_mb_after_run: serverMbAfter,
     };
   });
 }

@@ -102,7 +102,7 @@ async function live(): Promise<Section> {
   );
   const fan = await withBenchDatabase("fanout", fanOut);
   console.log(
-    `${fan.subscribers} SSE subscribers × ${fan.events_per_subscriber} events: all delivered ${fan.every_event_delivered} in ${fan.seconds} s, RSS ${fan.rss_mb_before} → ${fan.rss_mb_subscribed} → ${fan.rss_mb_after_run} MB`,
+    `${fan.subscribers} SSE subscribers × ${fan.events_per_subscriber} events: all delivered ${fan.every_event_delivered} in ${fan.seconds} s (${fan.deliveries_per_s} deliveries/s), server RSS ${fan.server_rss_mb_before} → ${fan.server_rss_mb_subscribed} → ${fan.server_rss_mb_after_run} MB`,
   );
   return {
     results: { live: { ...latency, raw_enqueue_to_start: rawLat }, fan_out: fan },
@@ -112,6 +112,8 @@ async function live(): Promise<Section> {
         baseline: rawLat.p50_ms,
       },
       "SSE succeeded p50/p99 (ms)": { conveyor: `${latency.succeeded.p50_ms} / ${latency.succeeded.p99_ms}` },
+      [`${fan.subscribers} SSE subscribers (deliveries/s)`]: { conveyor: fan.deliveries_per_s },
+      [`server RSS growth with them (MB)`]: { conveyor: fan.server_rss_mb_after_run - fan.server_rss_mb_before },
     },
   };
 }
