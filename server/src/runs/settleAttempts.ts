@@ -12,10 +12,9 @@ function hasFinished(run: CompletedRun): run is CompletedRun & FinishedRun {
 
 /**
  * Records a batch of attempt outcomes with everything that follows from them, atomically, and
- * claims runs for new attempts: retries and requeues get their job, a flow run's success queues
- * the dependents it completes, a failure cancels its dependents, and flow counters move. Claims and
- * outcomes of runs outside flows are one statement; flow runs' outcomes take a transaction of
- * their own beside it, so claims never wait on one.
+ * claims runs for new attempts with them: retries and requeues get their job, a flow run's
+ * success queues the dependents it completes, a failure cancels its dependents, and flow counters
+ * move. A batch without flow runs is one statement.
  */
 export async function settleAttempts(
   db: Database,
@@ -23,23 +22,13 @@ export async function settleAttempts(
   completions: readonly Completion[],
   claimRunIds: readonly string[],
 ): Promise<RecordedAttempts> {
-  const inFlows = completions.filter((completion) => completion.flowId !== null);
-  if (inFlows.length === 0) return recordAttempts(db, workerId, completions, claimRunIds);
-  const alone = completions.filter((completion) => completion.flowId === null);
-  const [plain, flows] = await Promise.all([
-    alone.length > 0 || claimRunIds.length > 0
-      ? recordAttempts(db, workerId, alone, claimRunIds)
-      : { completed: [], claimed: [] },
-    settleFlowAttempts(db, workerId, inFlows),
-  ]);
-  return { completed: [...plain.completed, ...flows], claimed: plain.claimed };
-}
-
-function settleFlowAttempts(db: Database, workerId: string, completions: readonly Completion[]) {
+  if (completions.every((completion) => completion.flowId === null)) {
+    return recordAttempts(db, workerId, completions, claimRunIds);
+  }
   return withDeadlockRetry(() =>
     db.transaction(async (tx) => {
-      const { completed } = await recordAttempts(tx, workerId, completions, []);
-      const finished = completed.filter(hasFinished);
+      const recorded = await recordAttempts(tx, workerId, completions, claimRunIds);
+      const finished = recorded.completed.filter((row) => row.flowId !== null).filter(hasFinished);
       if (finished.length > 0) {
         const released = await releaseDependents(
           tx,
@@ -48,7 +37,7 @@ function settleFlowAttempts(db: Database, workerId: string, completions: readonl
         await settleFlowRuns(tx, finished, "a run it depends on failed");
         await addRunJobs(tx, released);
       }
-      return completed;
+      return recorded;
     }),
   );
 }
