@@ -37,24 +37,33 @@ function withFullPath<T>(url: string, onMark: (n: number) => void, work: (bench:
   );
 }
 
-/** `runs.enqueueMany` over HTTP in batches while the worker runs them: enqueue to last success. */
+/**
+ * `e2eRuns` no-op runs enqueued with `runs.enqueueMany` over HTTP in batches while workers run
+ * them: seconds from the first enqueue to the last success.
+ */
+export async function enqueueNoopsUntilSucceeded(
+  url: string,
+  client: BenchConveyor["client"],
+): Promise<{ perSecond: number; seconds: number }> {
+  const allSucceeded = waitForCount(url, "select count(*)::int as n from runs where status = 'succeeded'", e2eRuns);
+  const started = performance.now();
+  for (let from = 0; from < e2eRuns; from += enqueueBatchSize) {
+    const size = Math.min(enqueueBatchSize, e2eRuns - from);
+    await client.runs.enqueueMany.mutate({
+      items: Array.from({ length: size }, (_, i) => ({ task: "conveyor.noop", input: { n: from + i } })),
+    });
+  }
+  await allSucceeded;
+  const seconds = (performance.now() - started) / 1_000;
+  return { perSecond: e2eRuns / seconds, seconds };
+}
+
+/** The API and a worker in this process: enqueue to last success (see `enqueueNoopsUntilSucceeded`). */
 export function conveyorThroughput(url: string): Promise<{ perSecond: number; seconds: number }> {
   return withFullPath(
     url,
     () => {},
-    async ({ client }) => {
-      const allSucceeded = waitForCount(url, "select count(*)::int as n from runs where status = 'succeeded'", e2eRuns);
-      const started = performance.now();
-      for (let from = 0; from < e2eRuns; from += enqueueBatchSize) {
-        const size = Math.min(enqueueBatchSize, e2eRuns - from);
-        await client.runs.enqueueMany.mutate({
-          items: Array.from({ length: size }, (_, i) => ({ task: "conveyor.noop", input: { n: from + i } })),
-        });
-      }
-      await allSucceeded;
-      const seconds = (performance.now() - started) / 1_000;
-      return { perSecond: e2eRuns / seconds, seconds };
-    },
+    ({ client }) => enqueueNoopsUntilSucceeded(url, client),
   );
 }
 

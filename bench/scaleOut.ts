@@ -1,9 +1,8 @@
-import { performance } from "node:perf_hooks";
 import { type ConveyorProcess, spawnConveyorProcess } from "../tests/fixtures/conveyorProcess.js";
 import { withBenchConveyor } from "./benchConveyor.js";
 import { withBenchDatabase } from "./benchDatabase.js";
-import { waitForCount } from "./waitForCount.js";
-import { conveyorWorkerEnv, e2eRuns, enqueueBatchSize } from "./workerSettings.js";
+import { enqueueNoopsUntilSucceeded } from "./conveyorFullPath.js";
+import { conveyorWorkerEnv, e2eRuns } from "./workerSettings.js";
 
 export interface ScaleOutResult {
   workers: number;
@@ -31,21 +30,7 @@ async function drainWith(workers: number): Promise<{ seconds: number; perSecond:
         processes.push(
           ...(await Promise.all(Array.from({ length: workers }, () => spawnConveyorProcess("worker", env)))),
         );
-        const allSucceeded = waitForCount(
-          url,
-          "select count(*)::int as n from runs where status = 'succeeded'",
-          e2eRuns,
-        );
-        const started = performance.now();
-        for (let from = 0; from < e2eRuns; from += enqueueBatchSize) {
-          const size = Math.min(enqueueBatchSize, e2eRuns - from);
-          await client.runs.enqueueMany.mutate({
-            items: Array.from({ length: size }, (_, i) => ({ task: "conveyor.noop", input: { n: from + i } })),
-          });
-        }
-        await allSucceeded;
-        const seconds = (performance.now() - started) / 1_000;
-        return { seconds, perSecond: e2eRuns / seconds };
+        return await enqueueNoopsUntilSucceeded(url, client);
       } finally {
         await Promise.all(processes.map((child) => child.terminate(10_000)));
       }

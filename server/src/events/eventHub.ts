@@ -151,10 +151,6 @@ export class EventHub {
   }
 
   async #drainTable(): Promise<void> {
-    // The last check of running writers, made before the current read: only a check that
-    // precedes a read can show a hole in it final (after the check, a transaction that ended by
-    // committing is visible to the read; one that rolled back leaves the hole).
-    let writers: EventWriters | null = null;
     if (this.#subscribers.size === 0) {
       this.#isHorizonCurrent = false;
       return;
@@ -166,6 +162,10 @@ export class EventHub {
       this.#isHorizonCurrent = true;
       for (const resolve of this.#awaitingHorizon.splice(0)) resolve();
     }
+    // The last check of running writers, made before the current read: only a check that
+    // precedes a read can show a hole in it final (after the check, a transaction that ended by
+    // committing is visible to the read; one that rolled back leaves the hole).
+    let writers: EventWriters | null = null;
     for (;;) {
       const rows = await readEvents(this.db, { after: this.#deliveredUpTo, limit: pageSize });
       if (rows.length === 0) return;

@@ -36,7 +36,7 @@ export interface CompletedRun {
  * `jobs` (the jobs of runs that go on: a retry at its next attempt time, a requeue at once). Only
  * the attempt that holds the run may finish it (status `running`, same attempt number): a late
  * result of an abandoned or cancelled attempt changes nothing. `jobs` runs only if the statement's
- * select list reads it (see `completedRunsJson`): a select is not a data-modifying CTE.
+ * select list reads it (`jobsAdded`): a select is not a data-modifying CTE.
  */
 export function completionCtes(completions: readonly Completion[]): SQL {
   const rows = completions.map(({ runId, attempt, outcome, progress }) => ({
@@ -94,10 +94,13 @@ export function completionCtes(completions: readonly Completion[]): SQL {
     )`;
 }
 
-/** The runs that changed as a JSON array, for a statement's select list; it also runs `jobs`. */
+/** The runs that changed as a JSON array, for a statement's select list. */
 export const completedRunsJson = sql`(select coalesce(json_agg(json_build_object(
       'id', id, 'flowId', flow_id, 'task', task, 'status', status, 'queue', queue, 'priority', priority,
-      'nextAttemptAt', next_attempt_at)), '[]') from updated where (select added from jobs) is not null)`;
+      'nextAttemptAt', next_attempt_at)), '[]') from updated)`;
+
+/** The select-list item that makes `jobs` run: every statement using `completionCtes` needs it. */
+export const jobsAdded = sql`(select added from jobs) as jobs_added`;
 
 export type CompletedRunJson = Omit<CompletedRun, "nextAttemptAt"> & { nextAttemptAt: string | null };
 

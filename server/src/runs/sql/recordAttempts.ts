@@ -8,6 +8,7 @@ import {
   type Completion,
   completedRunsJson,
   completionCtes,
+  jobsAdded,
   toCompletedRuns,
 } from "./completeRuns.js";
 import { notifyEvents } from "./notifyEvents.js";
@@ -33,8 +34,8 @@ export async function recordAttempts(
   const result = await db.execute<{ completed: CompletedRunJson[]; claimed: ClaimedRun[] }>(sql`
     with ${completionCtes(completions)}, ${claimCtes(workerId, claimRunIds)},
     new_events as (select id from recorded union all select id from started)
-    select ${completedRunsJson} as completed, ${claimedRunsJson} as claimed, ${commitWithoutFlushWait},
-      ${notifyEvents("new_events")}`);
+    select ${completedRunsJson} as completed, ${claimedRunsJson} as claimed, ${jobsAdded},
+      ${commitWithoutFlushWait}, ${notifyEvents("new_events")}`);
   const row = result.rows[0];
   return { completed: toCompletedRuns(row?.completed ?? []), claimed: row?.claimed ?? [] };
 }
