@@ -10,6 +10,7 @@ import {
 } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -18,6 +19,7 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -31,7 +33,11 @@ export type RunInputMode = (typeof runInputModes)[number];
 
 const inList = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(", "));
 
-/** One execution record per enqueued run; graphile-worker deletes its job, this row stays. */
+/**
+ * One execution record per enqueued run; graphile-worker deletes its job, this row stays.
+ * Partitioned by range of id, a day per partition (migration 0009; `server/src/history`): a run
+ * never moves partition as its status changes, and retention drops a day at a time.
+ */
 export const runs = pgTable(
   "runs",
   {
@@ -70,19 +76,49 @@ export const runs = pgTable(
   },
   (table) => [
     check("runs_status_check", sql`${table.status} in (${inList(runStatuses)})`),
-    // No index on status, on purpose: every run changes status three times, and an unindexed
-    // status keeps those updates HOT (no index writes). Listings filter status along the id order.
+    // Each listing filter has an index whose order is the listing's, so a first page reads about
+    // fifty entries whatever the filter's selectivity. The status index costs the status updates
+    // their HOT-ness; the throughput bench measured that cost (README).
     index("runs_task_id_idx").on(table.task, table.id),
+    index("runs_status_id_idx").on(table.status, table.id),
+    index("runs_queue_id_idx").on(table.queue, table.id).where(sql`${table.queue} is not null`),
+    index("runs_schedule_id_id_idx").on(table.scheduleId, table.id).where(sql`${table.scheduleId} is not null`),
     index("runs_flow_id_idx").on(table.flowId).where(sql`${table.flowId} is not null`),
-    uniqueIndex("runs_idempotency_key_idx").on(table.idempotencyKey).where(sql`${table.idempotencyKey} is not null`),
+    index("runs_idempotency_key_idx").on(table.idempotencyKey).where(sql`${table.idempotencyKey} is not null`),
   ],
 );
 
-/** Append-only history of every state change, progress report and log line. */
+/** Live idempotency keys: unique here, since a partitioned `runs` can only be unique per id. */
+export const runIdempotencyKeys = pgTable("run_idempotency_keys", {
+  key: text("key").primaryKey(),
+  runId: uuid("run_id").notNull(),
+  expiresAt: timestamptz("expires_at").notNull(),
+});
+
+/**
+ * Runs finished per minute, task, final status and duration bucket, kept by a trigger on `runs`
+ * in the transactions that finish (or reopen) runs: the overview reads these, not `runs`.
+ */
+export const runRollups = pgTable(
+  "run_rollups",
+  {
+    minute: timestamptz("minute").notNull(),
+    task: text("task").notNull(),
+    status: text("status", { enum: runStatuses }).notNull(),
+    /** See `conveyor_duration_bucket`: 0 under 1 ms, b ≥ 1 for [2^((b-1)/4), 2^(b/4)) ms. */
+    durationBucket: smallint("duration_bucket").notNull(),
+    runs: bigint("runs", { mode: "number" }).notNull(),
+  },
+  (table) => [
+    primaryKey({ name: "run_rollups_pk", columns: [table.minute, table.task, table.status, table.durationBucket] }),
+  ],
+);
+
+/** Append-only history of every state change, progress report and log line; partitioned by day of `created_at`. */
 export const events = pgTable(
   "events",
   {
-    id: bigserial("id", { mode: "number" }).primaryKey(),
+    id: bigserial("id", { mode: "number" }).notNull(),
     runId: uuid("run_id"),
     flowId: uuid("flow_id"),
     type: text("type", { enum: runEventTypes }).notNull(),
@@ -90,10 +126,10 @@ export const events = pgTable(
     createdAt: timestamptz("created_at").notNull().defaultNow(),
   },
   (table) => [
+    // A partitioned table's key must include its partition key; ids alone are unique anyway.
+    primaryKey({ name: "events_pkey", columns: [table.id, table.createdAt] }),
     index("events_run_id_id_idx").on(table.runId, table.id),
     index("events_flow_id_id_idx").on(table.flowId, table.id).where(sql`${table.flowId} is not null`),
-    // BRIN: events arrive in time order, so retention pruning gets a tiny, nearly free index.
-    index("events_created_at_idx").using("brin", table.createdAt),
   ],
 );
 

@@ -1,8 +1,7 @@
 import { TRPCClientError } from "@trpc/client";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { pruneEvents } from "../server/src/events/sql/pruneEvents.js";
-import { pruneSucceededRuns } from "../server/src/runs/sql/pruneSucceededRuns.js";
+import { applyRetention } from "../server/src/history/retention.js";
 import { jobsPerTaskSlot } from "../server/src/worker/startWorker.js";
 import {
   isFinished,
@@ -128,7 +127,7 @@ describe("enqueue options", () => {
     expect(many.ids[0]).toBe(first.id);
     expect(many.ids[1]).not.toBe(first.id);
     await app.conveyor.db.execute(
-      sql`update runs set idempotency_expires_at = now() - interval '1 second' where id = ${first.id}`,
+      sql`update run_idempotency_keys set expires_at = now() - interval '1 second' where run_id = ${first.id}`,
     );
     const afterExpiry = await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: { n: 3 }, options });
     expect(afterExpiry.id).not.toBe(first.id);
@@ -213,28 +212,20 @@ describe("enqueue options", () => {
 });
 
 describe("retention", () => {
-  it("prunes succeeded runs and their events past the cutoff, keeping failed ones", async () => {
+  it("drops the succeeded runs of a day past the cutoff with their partition, keeping its failed ones", async () => {
     const ok = await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: {} });
     const bad = await app.client.runs.enqueue.mutate({ task: "test.refuses", input: {} });
     await waitForRun(database.url, ok.id, isFinished);
     await waitForRun(database.url, bad.id, isFinished);
-    const pruned = await pruneSucceededRuns(app.conveyor.db, new Date(Date.now() + 1_000));
-    expect(pruned).toBeGreaterThan(0);
+    // Three days on, with a one-day retention: today's and tomorrow's partitions are past it.
+    const report = await applyRetention(app.conveyor.db, Date.now() + 3 * 86_400_000, {
+      succeededRetentionMs: 86_400_000,
+      eventRetentionMs: 30 * 86_400_000,
+    });
+    expect(report.runPartitions.reduce((sum, partition) => sum + partition.dropped, 0)).toBeGreaterThan(0);
     await expect(app.client.runs.get.query({ id: ok.id })).rejects.toThrow(/does not exist/);
-    expect(await eventTypes(ok.id)).toEqual([]);
     expect((await app.client.runs.get.query({ id: bad.id })).status).toBe("failed");
-  });
-
-  it("prunes events older than the event retention, whatever their run", async () => {
-    const { id } = await app.client.runs.enqueue.mutate({ task: "test.refuses", input: {} });
-    await waitForRun(database.url, id, isFinished);
-    await app.conveyor.db.execute(sql`update events set created_at = now() - interval '40 days' where run_id = ${id}`);
-    const aged = await eventTypes(id);
-    expect(aged.length).toBeGreaterThan(0);
-    const pruned = await pruneEvents(app.conveyor.db, new Date(Date.now() - 30 * 86_400_000));
-    // Exactly the aged events: every one of them, and nothing newer.
-    expect(pruned).toBe(aged.length);
-    expect(await eventTypes(id)).toEqual([]);
-    expect((await app.client.runs.get.query({ id })).status).toBe("failed");
+    // Events go with their own day's partition, at the event retention.
+    expect(await eventTypes(bad.id)).toContain("run.failed");
   });
 });

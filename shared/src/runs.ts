@@ -151,6 +151,10 @@ export const listRunsInputSchema = z.strictObject({
   status: runStatusSchema.optional(),
   task: taskNameSchema.optional(),
   queue: z.string().min(1).max(128).optional(),
+  /** Runs of this flow. */
+  flowId: z.uuid().optional(),
+  /** Runs this schedule enqueued. */
+  scheduleId: z.uuid().optional(),
   /** Runs created at or after this instant. */
   createdAfter: z.date().optional(),
   /** Runs created before this instant. */

@@ -39,13 +39,13 @@ const envSchema = z.object({
   WORKER_RECOVERY_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
   /** Worker role alone: serve `GET /health` on this port (0 picks a free one); unset, none. */
   HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
-  /** Succeeded runs (and their events) older than this are pruned; 7 days by default. */
+  /** Succeeded runs older than this are dropped with their day's partition; 7 days by default. */
   SUCCEEDED_RETENTION_MS: z.coerce
     .number()
     .int()
     .min(60_000)
     .default(7 * 86_400_000),
-  /** Events older than this are pruned, whatever their run; 30 days by default. */
+  /** Events (and the overview's per-minute rollups) older than this are dropped, whatever their run; 30 days by default. */
   EVENT_RETENTION_MS: z.coerce
     .number()
     .int()

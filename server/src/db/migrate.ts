@@ -3,7 +3,9 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { runMigrations } from "graphile-worker";
 import type pg from "pg";
+import { preparePartitions } from "../history/maintainHistory.js";
 import { type AppLogger, toGraphileLogger } from "../logger.js";
+import { createDatabase } from "./client.js";
 
 const migrationsFolder = fileURLToPath(new URL("../../../drizzle/migrations", import.meta.url));
 
@@ -11,17 +13,28 @@ const migrationsFolder = fileURLToPath(new URL("../../../drizzle/migrations", im
 const migrationLockKey = 4_242_001;
 
 /**
- * Applies graphile-worker's migrations, then the app's (which may refer to graphile_worker).
- * Processes starting together (an API and its workers) take turns instead of racing.
+ * Runs `work` while holding the lock that migrations and partition maintenance take, so
+ * processes starting together (an API and its workers) and the hourly job take turns.
  */
-export async function migrateDatabase(pool: pg.Pool, logger: AppLogger): Promise<void> {
+export async function withSchemaLock<T>(pool: pg.Pool, work: () => Promise<T>): Promise<T> {
   const lock = await pool.connect();
   try {
     await lock.query("select pg_advisory_lock($1)", [migrationLockKey]);
-    await runMigrations({ pgPool: pool, logger: toGraphileLogger(logger) });
-    await migrate(drizzle(pool), { migrationsFolder });
+    return await work();
   } finally {
     await lock.query("select pg_advisory_unlock($1)", [migrationLockKey]).catch(() => {});
     lock.release();
   }
+}
+
+/**
+ * Applies graphile-worker's migrations, then the app's (which may refer to graphile_worker),
+ * then creates the history partitions the next days need.
+ */
+export async function migrateDatabase(pool: pg.Pool, logger: AppLogger): Promise<void> {
+  await withSchemaLock(pool, async () => {
+    await runMigrations({ pgPool: pool, logger: toGraphileLogger(logger) });
+    await migrate(drizzle(pool), { migrationsFolder });
+    await preparePartitions(createDatabase(pool), Date.now());
+  });
 }

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
 import { InputError, type InputIssue, NotFoundError } from "../errors.js";
+import { uuidFloor } from "../history/partitions.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
 import { cancelRuns } from "./cancelRuns.js";
 import { buildRun, findTask, type RunPlacement, standalone, validateInput } from "./prepareRun.js";
@@ -62,9 +63,10 @@ export async function enqueueRuns(
 async function findByIdempotencyKeys(db: Executor, keys: string[]): Promise<Map<string, EnqueuedRun>> {
   if (keys.length === 0) return new Map();
   const rows = await db
-    .select({ id: schema.runs.id, status: schema.runs.status, key: schema.runs.idempotencyKey })
-    .from(schema.runs)
-    .where(inArray(schema.runs.idempotencyKey, keys));
+    .select({ id: schema.runs.id, status: schema.runs.status, key: schema.runIdempotencyKeys.key })
+    .from(schema.runIdempotencyKeys)
+    .innerJoin(schema.runs, eq(schema.runs.id, schema.runIdempotencyKeys.runId))
+    .where(inArray(schema.runIdempotencyKeys.key, keys));
   return new Map(rows.flatMap((row) => (row.key ? [[row.key, { id: row.id, status: row.status }] as const] : [])));
 }
 
@@ -97,13 +99,23 @@ export async function listRunSummaries(
 
 /** Newest first, keyset-paginated on the time-ordered id, so deep pages cost the same as the first. */
 export async function listRuns(db: Executor, query: z.output<typeof listRunsInputSchema>): Promise<RunPage> {
-  const { status, task, queue, createdAfter, createdBefore, search, cursor, limit } = query;
+  const { status, task, queue, flowId, scheduleId, createdAfter, createdBefore, search, cursor, limit } = query;
   const conditions: SQL[] = [];
   if (status) conditions.push(eq(schema.runs.status, status));
   if (task) conditions.push(eq(schema.runs.task, task));
   if (queue) conditions.push(eq(schema.runs.queue, queue));
-  if (createdAfter) conditions.push(gte(schema.runs.createdAt, createdAfter));
-  if (createdBefore) conditions.push(lt(schema.runs.createdAt, createdBefore));
+  if (flowId) conditions.push(eq(schema.runs.flowId, flowId));
+  if (scheduleId) conditions.push(eq(schema.runs.scheduleId, scheduleId));
+  // The id bound (ids begin with their creation time) skips other days' partitions and starts
+  // the index scan at the range; created_at keeps the filter exact.
+  if (createdAfter) {
+    conditions.push(gte(schema.runs.id, uuidFloor(createdAfter.getTime() - creationClockSlackMs)));
+    conditions.push(gte(schema.runs.createdAt, createdAfter));
+  }
+  if (createdBefore) {
+    conditions.push(lt(schema.runs.id, uuidFloor(createdBefore.getTime() + creationClockSlackMs)));
+    conditions.push(lt(schema.runs.createdAt, createdBefore));
+  }
   if (search) {
     const byKey = eq(schema.runs.idempotencyKey, search);
     const found = isUuid(search) ? or(eq(schema.runs.id, search), byKey) : byKey;
@@ -119,6 +131,12 @@ export async function listRuns(db: Executor, query: z.output<typeof listRunsInpu
 }
 
 const isUuid = (value: string) => z.uuid().safeParse(value).success;
+
+/**
+ * How far a run's id time (the enqueuing process's clock) may be from its `created_at` (the
+ * database's): a time-range filter widens its id bound by this much.
+ */
+const creationClockSlackMs = 60_000;
 
 /** Cancels many runs at once; finished ones are skipped. Returns the ids cancelled. */
 export async function cancelManyRuns(db: Executor, ids: readonly string[]): Promise<string[]> {

@@ -4,10 +4,10 @@ import { type CronItem, parseCronItems, run, type Task, type TaskList, type Work
 import type pg from "pg";
 import { z } from "zod";
 import type { Database } from "../db/client.js";
-import { pruneEvents } from "../events/sql/pruneEvents.js";
+import { withSchemaLock } from "../db/migrate.js";
+import { maintainHistory } from "../history/maintainHistory.js";
 import { type AppLogger, toGraphileLogger } from "../logger.js";
 import { resolvesWithin } from "../resolvesWithin.js";
-import { pruneSucceededRuns } from "../runs/sql/pruneSucceededRuns.js";
 import { heartbeat, markStopped, registerWorker } from "../workers/sql/heartbeat.js";
 import { reapDeadWorkers } from "../workers/sql/reapDeadWorkers.js";
 import { releaseOrphanedLocks } from "../workers/sql/releaseOrphanedLocks.js";
@@ -35,9 +35,9 @@ export interface WorkerOptions {
   heartbeatMs: number;
   /** A worker silent for this long is declared dead and its jobs are unlocked. */
   deadAfterMs: number;
-  /** Succeeded runs older than this are pruned, with their events, by an hourly job. */
+  /** Succeeded runs older than this are dropped, a day's partition at a time, by an hourly job. */
   succeededRetentionMs: number;
-  /** Any event older than this is pruned by the same job. */
+  /** Any event (and overview rollup) older than this is dropped by the same job. */
   eventRetentionMs: number;
   logger: AppLogger;
   /** How often to look for jobs that became due without a notification (retries, scheduled runs). */
@@ -74,7 +74,7 @@ export const jobsPerTaskSlot = 2;
 
 const jobPayloadSchema = z.object({ runId: z.uuid() });
 
-const pruneTaskName = "conveyor.retention.prune";
+const maintenanceTaskName = "conveyor.history.maintain";
 
 /** After a failure, how long running attempts get to record their outcome before they are interrupted. */
 const abandonGraceMs = 2_000;
@@ -108,14 +108,20 @@ export async function startIncarnation(
     }
     await executor.execute(runId, helpers.job.task_identifier);
   };
-  const prune: Task = async () => {
-    const pruned = await pruneSucceededRuns(options.db, new Date(Date.now() - options.succeededRetentionMs));
-    const prunedEvents = await pruneEvents(options.db, new Date(Date.now() - options.eventRetentionMs));
-    if (pruned + prunedEvents > 0) logger.info({ pruned, prunedEvents }, "pruned runs and events past retention");
+  const maintain: Task = async () => {
+    const report = await withSchemaLock(options.pool, () =>
+      maintainHistory(options.db, Date.now(), {
+        succeededRetentionMs: options.succeededRetentionMs,
+        eventRetentionMs: options.eventRetentionMs,
+      }),
+    );
+    if (report.created.length + report.runPartitions.length + report.eventPartitionsDropped.length > 0) {
+      logger.info(report, "maintained the history partitions");
+    }
   };
   const taskList: TaskList = {
     ...Object.fromEntries([...implementations.keys()].map((name) => [name, runTask])),
-    [pruneTaskName]: prune,
+    [maintenanceTaskName]: maintain,
     ...options.extraTasks,
   };
 
@@ -134,7 +140,12 @@ export async function startIncarnation(
     pgPool: releaseOncePool(options.pool),
     taskList,
     parsedCronItems: parseCronItems([
-      { task: pruneTaskName, match: "17 * * * *", identifier: pruneTaskName, options: { backfillPeriod: 0 } },
+      {
+        task: maintenanceTaskName,
+        match: "17 * * * *",
+        identifier: maintenanceTaskName,
+        options: { backfillPeriod: 0 },
+      },
       ...(options.extraCronItems ?? []),
     ]),
     noHandleSignals: true,

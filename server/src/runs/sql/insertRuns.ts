@@ -53,24 +53,31 @@ export async function insertRuns(db: Executor, runs: readonly NewRun[]): Promise
   }));
   const keys = runs.flatMap((run) => (run.idempotencyKey ? [run.idempotencyKey] : []));
   if (keys.length > 0) {
-    // An expired key is released, so the run below may take it.
+    // An expired key is released, so the run below may take it; the run that held it keeps it, for search.
     await db.execute(sql`
-      update runs set idempotency_key = null
-      where idempotency_key in (select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb))
-        and idempotency_expires_at <= now()`);
+      delete from run_idempotency_keys
+      where key in (select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb)) and expires_at <= now()`);
   }
   const result = await db.execute<{ id: string }>(sql`
-    with new_runs as (
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+        id uuid, task text, status text, input jsonb, max_attempts int, timeout_ms int, queue text, priority int,
+        run_at timestamptz, flow_id uuid, flow_node text, pending_dependencies int, input_mode text,
+        idempotency_key text, idempotency_expires_at timestamptz, rerun_of uuid, schedule_id uuid)
+    ), keyed as (
+      insert into run_idempotency_keys (key, run_id, expires_at)
+      select idempotency_key, id, coalesce(idempotency_expires_at, 'infinity') from input
+      where idempotency_key is not null
+      on conflict (key) do nothing
+      returning run_id
+    ), new_runs as (
       insert into runs (id, task, status, input, max_attempts, timeout_ms, queue, priority, run_at, flow_id,
         flow_node, pending_dependencies, input_mode, idempotency_key, idempotency_expires_at, rerun_of, schedule_id)
       select id, task, status, coalesce(input, 'null'::jsonb), max_attempts, timeout_ms, queue, priority, run_at,
         flow_id, flow_node, pending_dependencies, input_mode, idempotency_key, idempotency_expires_at, rerun_of,
         schedule_id
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
-        id uuid, task text, status text, input jsonb, max_attempts int, timeout_ms int, queue text, priority int,
-        run_at timestamptz, flow_id uuid, flow_node text, pending_dependencies int, input_mode text,
-        idempotency_key text, idempotency_expires_at timestamptz, rerun_of uuid, schedule_id uuid)
-      on conflict (idempotency_key) where idempotency_key is not null do nothing
+      from input
+      where idempotency_key is null or id in (select run_id from keyed)
       returning id, flow_id, status, task, run_at, queue, priority
     ), new_events as (
       insert into events (run_id, flow_id, type, payload)
