@@ -7,6 +7,7 @@ import { conveyorLatency, conveyorThroughput } from "./conveyorFullPath.js";
 import { fanOut, liveLatency } from "./liveBench.js";
 import { rawChains, rawChords } from "./rawFlows.js";
 import { rawLatency, rawThroughput } from "./rawGraphileWorker.js";
+import { scaleBench } from "./scale.js";
 import { scaleOut } from "./scaleOut.js";
 import { e2eRuns, flowSizes, latencySamples, workerSettings } from "./workerSettings.js";
 
@@ -152,15 +153,61 @@ async function scaleout(): Promise<Section> {
   };
 }
 
-const sections = { throughput: throughputAndLatency, flows, live, cache, scaleout } satisfies Record<
+async function scale(): Promise<Section> {
+  const raw = await withBenchDatabase("raw", rawThroughput);
+  const empty = await withBenchDatabase("e2e", conveyorThroughput);
+  const grown = await withBenchDatabase("scale", scaleBench);
+  const ratio = (perSecond: number) => round3(perSecond / raw.perSecond);
+  const rows: Record<string, Row> = {
+    [`runs / events / runs partitions`]: { conveyor: `${grown.runs} / ${grown.events} / ${grown.partitions}` },
+  };
+  for (const [name, listing] of Object.entries(grown.listings)) {
+    rows[`list: ${name} (ms, first / p50)`] = { conveyor: `${listing.first_ms} / ${listing.p50_ms}`, baseline: 50 };
+  }
+  rows["overview (ms, first / p50)"] = {
+    conveyor: `${grown.overview.first_ms} / ${grown.overview.p50_ms}`,
+    baseline: 100,
+  };
+  rows["retention of one day (s)"] = {
+    conveyor: `${grown.retention.seconds} (${grown.retention.dropped} dropped, ${grown.retention.kept} kept)`,
+  };
+  rows["throughput, empty database (per s)"] = {
+    conveyor: Math.round(empty.perSecond),
+    baseline: Math.round(raw.perSecond),
+    ratio: ratio(empty.perSecond),
+  };
+  rows["throughput, grown database (per s)"] = {
+    conveyor: grown.throughput_per_s,
+    baseline: Math.round(raw.perSecond),
+    ratio: ratio(grown.throughput_per_s),
+  };
+  return {
+    results: {
+      scale: {
+        ...grown,
+        raw_per_s: Math.round(raw.perSecond),
+        empty_per_s: Math.round(empty.perSecond),
+        empty_ratio: ratio(empty.perSecond),
+        grown_ratio: ratio(grown.throughput_per_s),
+      },
+    },
+    rows,
+  };
+}
+
+const sections = { throughput: throughputAndLatency, flows, live, cache, scaleout, scale } satisfies Record<
   string,
   () => Promise<Section>
 >;
 
+/** What runs when no section is named: all but `scale`, which seeds millions of runs first. */
+const defaultSections: (keyof typeof sections)[] = ["throughput", "flows", "live", "cache", "scaleout"];
+
 /**
  * `npm run bench [-- section…]`: Conveyor beside raw graphile-worker with the same worker settings,
  * in the same run, so ratios hold on a noisy machine; the cache's listings cached beside uncached.
- * Every section by default, or the ones named (throughput, flows, live, cache, scaleout). Prints a table and
+ * Every section but scale by default, or the ones named (throughput, flows, live, cache, scaleout,
+ * scale: listings, overview and retention at 10 M runs). Prints a table and
  * writes bench/results/latest.json. Asserts nothing.
  */
 async function main(): Promise<void> {
@@ -169,8 +216,7 @@ async function main(): Promise<void> {
   if (unknown.length > 0) {
     throw new Error(`unknown bench section ${unknown.join(", ")}; choose from ${Object.keys(sections).join(", ")}`);
   }
-  const chosen =
-    asked.length > 0 ? (asked as (keyof typeof sections)[]) : (Object.keys(sections) as (keyof typeof sections)[]);
+  const chosen = asked.length > 0 ? (asked as (keyof typeof sections)[]) : defaultSections;
   console.log(
     `Conveyor bench (${chosen.join(", ")}): ${e2eRuns} no-op runs, concurrency ${workerSettings.concurrency}, local queue ${workerSettings.localQueueSize}, ${cpus().length} cores, Node ${process.version}\n`,
   );

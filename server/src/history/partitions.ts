@@ -4,7 +4,7 @@ import type { Executor } from "../db/client.js";
 /** The partitioned history tables: `runs` by its time-ordered id, `events` by `created_at`. */
 export type HistoryTable = "runs" | "events";
 
-const dayMs = 86_400_000;
+export const dayMs = 86_400_000;
 
 /** A partition's range as creation times in ms since the epoch; null is unbounded. */
 export interface Partition {
@@ -59,9 +59,7 @@ const dayName = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceA
 
 /**
  * Creates a partition of `table` for each UTC day from the end of the newest one through
- * `daysAhead` days after `now`. Rows that went to the default partition meanwhile (nothing
- * created ahead for that long) move into their day's partition in the same transaction.
- * Returns the names created.
+ * `daysAhead` days after `now`. Returns the names created.
  */
 export async function ensurePartitions(
   db: Executor,
@@ -72,11 +70,18 @@ export async function ensurePartitions(
   const partitions = await listPartitions(db, table);
   const today = Math.floor(now / dayMs) * dayMs;
   const newestEnd = Math.max(...partitions.map((partition) => partition.to ?? Number.NEGATIVE_INFINITY));
+  return createDayPartitions(db, table, Math.max(today, newestEnd), today + (daysAhead + 1) * dayMs);
+}
+
+/**
+ * Creates a partition of `table` for each UTC day in [from, to) (day-aligned). Rows that went
+ * to the default partition meanwhile move into their day's partition in the same transaction.
+ */
+export async function createDayPartitions(db: Executor, table: HistoryTable, from: number, to: number) {
   const created: string[] = [];
-  for (let from = Math.max(today, newestEnd); from < today + (daysAhead + 1) * dayMs; from += dayMs) {
-    const to = from + dayMs;
-    const name = `${table}_p${dayName(from)}`;
-    await createPartition(db, table, name, from, to);
+  for (let day = from; day < to; day += dayMs) {
+    const name = `${table}_p${dayName(day)}`;
+    await createPartition(db, table, name, day, day + dayMs);
     created.push(name);
   }
   return created;
