@@ -105,6 +105,11 @@ CREATE FUNCTION conveyor_roll_up_runs() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
+  -- Most updates (claims, progress) neither finish nor reopen a run: skip the upsert for them.
+  IF NOT EXISTS (SELECT 1 FROM rollup_new WHERE finished_at IS NOT NULL)
+    AND NOT EXISTS (SELECT 1 FROM rollup_old WHERE finished_at IS NOT NULL) THEN
+    RETURN NULL;
+  END IF;
   INSERT INTO run_rollups (minute, task, status, duration_bucket, runs)
   SELECT minute, task, status, duration_bucket, sum(delta)
   FROM (
