@@ -49,7 +49,7 @@ async function seed(db: Database, now: number): Promise<{ seconds: number; first
       insert into runs (id, task, status, input, output, attempts, max_attempts, timeout_ms, queue, priority, run_at,
         flow_id, flow_node, idempotency_key, idempotency_expires_at, schedule_id, created_at, started_at, finished_at,
         updated_at)
-      select (lpad(to_hex(ms::bigint), 12, '0') || '7' || substr(md5(k::text), 1, 19))::uuid,
+      select (lpad(to_hex(ms::bigint), 12, '0') || '7' || substr(md5(k::text), 1, 3) || '8' || substr(md5(k::text), 4, 15))::uuid,
         case when k % 10000 = 7 then 'bench.rare' when k % 10 = 3 then 'conveyor.sleep' else 'conveyor.noop' end,
         status, '{}', case when status = 'succeeded' then '{}'::jsonb end, 1, 3, 60000,
         case when k % 500000 = 77 then 'rare' when k % 100 = 0 then 'emails' end, 0, at,
@@ -65,9 +65,10 @@ async function seed(db: Database, now: number): Promise<{ seconds: number; first
         at + interval '100 ms'
       from (
         select k, ms, to_timestamp(ms / 1000.0) as at,
-          case when k >= ${scaleRuns - 5} then 'queued' when k >= ${scaleRuns - 8} then 'running'
+          case when k >= ${scaleRuns - 5}::bigint then 'queued' when k >= ${scaleRuns - 8}::bigint then 'running'
             when k % 1000000 = 500000 then 'failed' when k % 10000 = 1234 then 'cancelled' else 'succeeded' end as status
-        from (select g + ${offset} as k, ${dayStart} + g * ${step} as ms from generate_series(0, ${count - 1}) as g) as s
+        from (select g + ${offset}::bigint as k, ${dayStart}::bigint + g * ${step}::float8 as ms
+          from generate_series(0, ${count - 1}) as g) as s
       ) as r`);
     await db.execute(sql`
       insert into events (run_id, flow_id, type, payload, created_at)
@@ -86,6 +87,7 @@ async function seed(db: Database, now: number): Promise<{ seconds: number; first
     group by 1, 2, 3, 4`);
   await db.execute(sql`vacuum analyze runs`);
   await db.execute(sql`analyze events`);
+  await db.execute(sql`analyze run_rollups`);
   return { seconds: (performance.now() - started) / 1_000, firstDay };
 }
 

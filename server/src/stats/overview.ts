@@ -47,11 +47,15 @@ export async function readOverview(db: Executor, windowMinutes: number): Promise
   const since = sql`date_trunc('minute', now() - ${windowMinutes}::int * interval '1 minute')`;
   const [throughput, depth, durations] = await Promise.all([
     db.execute<{ minute: string; succeeded: number; failed: number }>(sql`
-      select m.minute, coalesce(sum(r.runs) filter (where r.status = 'succeeded'), 0)::int as succeeded,
-        coalesce(sum(r.runs) filter (where r.status = 'failed'), 0)::int as failed
+      select m.minute, coalesce(r.succeeded, 0)::int as succeeded, coalesce(r.failed, 0)::int as failed
       from generate_series(${since}, date_trunc('minute', now()), interval '1 minute') as m(minute)
-      left join run_rollups r on r.minute = m.minute and r.status in ('succeeded', 'failed')
-      group by m.minute
+      left join (
+        select minute, sum(runs) filter (where status = 'succeeded') as succeeded,
+          sum(runs) filter (where status = 'failed') as failed
+        from run_rollups
+        where minute >= ${since} and status in ('succeeded', 'failed')
+        group by minute
+      ) as r on r.minute = m.minute
       order by m.minute`),
     db.execute<{ queue: string | null; queued: number; running: number }>(sql`
       select queue, count(*) filter (where status in ('queued', 'retrying', 'scheduled'))::int as queued,
