@@ -21,6 +21,12 @@ SELECT idempotency_key, id, coalesce(idempotency_expires_at, 'infinity') FROM ru
 --> statement-breakpoint
 DROP INDEX "runs_idempotency_key_idx";
 --> statement-breakpoint
+-- The statuses few runs are in, or stay in: indexed through this column, which keeps its value
+-- (null) through a run's claim and its success, so those updates stay HOT (no index writes).
+-- An index on status itself, or with status in its predicate, would cost every one of them.
+ALTER TABLE "runs" ADD COLUMN "uncommon_status" text
+GENERATED ALWAYS AS (CASE WHEN status IN ('waiting', 'failed', 'cancelled') THEN status END) STORED;
+--> statement-breakpoint
 ALTER TABLE "runs" RENAME TO "runs_initial";
 --> statement-breakpoint
 ALTER INDEX "runs_pkey" RENAME TO "runs_initial_pkey";
@@ -29,7 +35,7 @@ ALTER INDEX "runs_task_id_idx" RENAME TO "runs_initial_task_id_idx";
 --> statement-breakpoint
 ALTER INDEX "runs_flow_id_idx" RENAME TO "runs_initial_flow_id_idx";
 --> statement-breakpoint
-CREATE TABLE "runs" (LIKE "runs_initial" INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY ("id"))
+CREATE TABLE "runs" (LIKE "runs_initial" INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED, PRIMARY KEY ("id"))
 PARTITION BY RANGE ("id");
 --> statement-breakpoint
 -- Everything created before tomorrow (UTC) stays where it is; later days get partitions of their own.
@@ -43,7 +49,7 @@ CREATE INDEX "runs_task_id_idx" ON "runs" USING btree ("task","id");
 --> statement-breakpoint
 CREATE INDEX "runs_flow_id_idx" ON "runs" USING btree ("flow_id") WHERE "flow_id" IS NOT NULL;
 --> statement-breakpoint
-CREATE INDEX "runs_status_id_idx" ON "runs" USING btree ("status","id");
+CREATE INDEX "runs_uncommon_status_id_idx" ON "runs" USING btree ("uncommon_status","id") WHERE "uncommon_status" IS NOT NULL;
 --> statement-breakpoint
 CREATE INDEX "runs_queue_id_idx" ON "runs" USING btree ("queue","id") WHERE "queue" IS NOT NULL;
 --> statement-breakpoint
@@ -79,8 +85,8 @@ CREATE INDEX "events_run_id_id_idx" ON "events" USING btree ("run_id","id");
 CREATE INDEX "events_flow_id_id_idx" ON "events" USING btree ("flow_id","id") WHERE "flow_id" IS NOT NULL;
 --> statement-breakpoint
 -- Runs finished per minute, task, final status and duration bucket: what the overview reads
--- instead of scanning runs. Kept by a trigger, so every way a run finishes (or is reopened)
--- counts, in the transaction that does it.
+-- instead of scanning runs. Every statement that finishes or reopens runs adds to it
+-- (server/src/runs/sql/rollUpRuns.ts), in the same transaction.
 CREATE TABLE "run_rollups" (
 	"minute" timestamp with time zone NOT NULL,
 	"task" text NOT NULL,
@@ -101,42 +107,25 @@ AS $$
   END::smallint
 $$;
 --> statement-breakpoint
-CREATE FUNCTION conveyor_roll_up_runs() RETURNS trigger
+-- Adds runs that finished (sign 1) or were reopened (sign -1) to the rollups. A function, so
+-- its statement is planned once per connection instead of inside every statement that
+-- finishes runs.
+CREATE FUNCTION conveyor_roll_up_runs(tasks text[], statuses text[], started timestamptz[], finished timestamptz[], sign int)
+RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
-  -- Most updates (claims, progress) neither finish nor reopen a run: skip the upsert for them.
-  IF NOT EXISTS (SELECT 1 FROM rollup_new WHERE finished_at IS NOT NULL)
-    AND NOT EXISTS (SELECT 1 FROM rollup_old WHERE finished_at IS NOT NULL) THEN
-    RETURN NULL;
-  END IF;
   INSERT INTO run_rollups (minute, task, status, duration_bucket, runs)
-  SELECT minute, task, status, duration_bucket, sum(delta)
-  FROM (
-    SELECT date_trunc('minute', n.finished_at) AS minute, n.task, n.status,
-      conveyor_duration_bucket(n.started_at, n.finished_at) AS duration_bucket, 1 AS delta
-    FROM rollup_new n JOIN rollup_old o ON o.id = n.id
-    WHERE n.finished_at IS NOT NULL AND n.status IN ('succeeded', 'failed', 'cancelled')
-      AND (o.status, o.started_at, o.finished_at) IS DISTINCT FROM (n.status, n.started_at, n.finished_at)
-    UNION ALL
-    SELECT date_trunc('minute', o.finished_at), o.task, o.status,
-      conveyor_duration_bucket(o.started_at, o.finished_at), -1
-    FROM rollup_new n JOIN rollup_old o ON o.id = n.id
-    WHERE o.finished_at IS NOT NULL AND o.status IN ('succeeded', 'failed', 'cancelled')
-      AND (o.status, o.started_at, o.finished_at) IS DISTINCT FROM (n.status, n.started_at, n.finished_at)
-  ) AS changes
-  GROUP BY minute, task, status, duration_bucket
-  HAVING sum(delta) <> 0
+  SELECT date_trunc('minute', f.finished_at), f.task, f.status, conveyor_duration_bucket(f.started_at, f.finished_at),
+    sign * count(*)
+  FROM unnest(tasks, statuses, started, finished) AS f(task, status, started_at, finished_at)
+  WHERE f.finished_at IS NOT NULL AND f.status IN ('succeeded', 'failed', 'cancelled')
+  GROUP BY 1, 2, 3, 4
   -- One order for every writer, so concurrent finishes cannot deadlock on the same rows.
-  ORDER BY minute, task, status, duration_bucket
+  ORDER BY 1, 2, 3, 4
   ON CONFLICT (minute, task, status, duration_bucket) DO UPDATE SET runs = run_rollups.runs + excluded.runs;
-  RETURN NULL;
 END
 $$;
---> statement-breakpoint
-CREATE TRIGGER "runs_roll_up" AFTER UPDATE ON "runs"
-REFERENCING OLD TABLE AS rollup_old NEW TABLE AS rollup_new
-FOR EACH STATEMENT EXECUTE FUNCTION conveyor_roll_up_runs();
 --> statement-breakpoint
 INSERT INTO run_rollups (minute, task, status, duration_bucket, runs)
 SELECT date_trunc('minute', finished_at), task, status, conveyor_duration_bucket(started_at, finished_at), count(*)

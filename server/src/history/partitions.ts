@@ -93,11 +93,14 @@ async function createPartition(db: Executor, table: HistoryTable, name: string, 
   await db.transaction(async (tx) => {
     await tx.execute(sql`set local lock_timeout = '10s'`);
     await tx.execute(
-      sql.raw(`create table ${name} (like ${table} including defaults including constraints) ${storage[table]}`),
+      sql.raw(
+        `create table ${name} (like ${table} including defaults including constraints including generated) ${storage[table]}`,
+      ),
     );
+    const columns = await storedColumns(tx, table);
     await tx.execute(
-      sql.raw(`with moved as (delete from ${table}_default where ${range} returning *)
-        insert into ${name} select * from moved`),
+      sql.raw(`with moved as (delete from ${table}_default where ${range} returning ${columns})
+        insert into ${name} (${columns}) select ${columns} from moved`),
     );
     // The check lets the attach skip scanning the new partition for rows out of range.
     await tx.execute(sql.raw(`alter table ${name} add constraint ${name}_range check (${range})`));
@@ -108,4 +111,13 @@ async function createPartition(db: Executor, table: HistoryTable, name: string, 
     );
     await tx.execute(sql.raw(`alter table ${name} drop constraint ${name}_range`));
   });
+}
+
+/** `table`'s columns that hold written values (not generated ones), as a select list. */
+export async function storedColumns(db: Executor, table: string): Promise<string> {
+  const result = await db.execute<{ name: string }>(sql`
+    select quote_ident(attname) as name from pg_attribute
+    where attrelid = ${table}::regclass and attnum > 0 and not attisdropped and attgenerated = ''
+    order by attnum`);
+  return result.rows.map((row) => row.name).join(", ");
 }

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
-import { listPartitions, type Partition, uuidFloor } from "./partitions.js";
+import { listPartitions, type Partition, storedColumns, uuidFloor } from "./partitions.js";
 
 export interface RetentionPolicy {
   /** Succeeded runs finished longer ago than this go; failed, cancelled and unfinished ones stay. */
@@ -65,12 +65,15 @@ async function pruneRunPartition(
     await tx.execute(sql.raw(`lock table ${name} in share mode`));
     const copy = `${name}_kept`;
     await tx.execute(
-      sql.raw(`create table ${copy} (like runs including defaults including constraints) with (fillfactor = 70)`),
+      sql.raw(
+        `create table ${copy} (like runs including defaults including constraints including generated) with (fillfactor = 70)`,
+      ),
     );
     const counted = await tx.execute<{ total: number }>(sql.raw(`select count(*)::int as total from ${name}`));
     const totalNow = counted.rows[0]?.total ?? 0;
+    const columns = sql.raw(await storedColumns(tx, "runs"));
     const copied = await tx.execute(
-      sql`insert into ${sql.identifier(copy)} select * from ${sql.identifier(name)} where ${keep}`,
+      sql`insert into ${sql.identifier(copy)} (${columns}) select ${columns} from ${sql.identifier(name)} where ${keep}`,
     );
     const keptNow = copied.rowCount ?? 0;
     await tx.execute(sql.raw(`alter table runs detach partition ${name}`));

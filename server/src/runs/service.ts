@@ -1,5 +1,5 @@
 import type { EnqueueItem, listRunsInputSchema, Run, RunStatus, RunSummary } from "@conveyor/shared";
-import { and, desc, eq, getTableColumns, gte, inArray, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
@@ -8,6 +8,7 @@ import { uuidFloor } from "../history/partitions.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
 import { cancelRuns } from "./cancelRuns.js";
 import { buildRun, findTask, type RunPlacement, standalone, validateInput } from "./prepareRun.js";
+import { runJobKey } from "./sql/addRunJobs.js";
 import { insertRuns, type NewRun } from "./sql/insertRuns.js";
 import { isRetryable, reopenRuns, retryableStatuses } from "./sql/reopenRuns.js";
 
@@ -71,7 +72,8 @@ async function findByIdempotencyKeys(db: Executor, keys: string[]): Promise<Map<
 }
 
 // The row as the API shows it: without bookkeeping columns; summaries also without input and output.
-const { updatedAt, idempotencyExpiresAt, pendingDependencies, inputMode, ...runColumns } = getTableColumns(schema.runs);
+const { updatedAt, idempotencyExpiresAt, pendingDependencies, inputMode, uncommonStatus, ...runColumns } =
+  getTableColumns(schema.runs);
 const { input: _input, output: _output, ...summaryColumns } = runColumns;
 
 export async function getRun(db: Executor, id: string): Promise<Run> {
@@ -101,7 +103,7 @@ export async function listRunSummaries(
 export async function listRuns(db: Executor, query: z.output<typeof listRunsInputSchema>): Promise<RunPage> {
   const { status, task, queue, flowId, scheduleId, createdAfter, createdBefore, search, cursor, limit } = query;
   const conditions: SQL[] = [];
-  if (status) conditions.push(eq(schema.runs.status, status));
+  if (status) conditions.push(hasStatus(status));
   if (task) conditions.push(eq(schema.runs.task, task));
   if (queue) conditions.push(eq(schema.runs.queue, queue));
   if (flowId) conditions.push(eq(schema.runs.flowId, flowId));
@@ -131,6 +133,30 @@ export async function listRuns(db: Executor, query: z.output<typeof listRunsInpu
 }
 
 const isUuid = (value: string) => z.uuid().safeParse(value).success;
+
+/**
+ * The status filter, phrased for the index that answers it: the uncommon statuses have their own;
+ * runs queued, scheduled, retrying or running all have a graphile-worker job, so they are found
+ * through the jobs table, which holds only live jobs; succeeded runs are most runs, found along
+ * the id order.
+ */
+function hasStatus(status: RunStatus): SQL {
+  switch (status) {
+    case "waiting":
+    case "failed":
+    case "cancelled":
+      return eq(schema.runs.uncommonStatus, status);
+    case "queued":
+    case "scheduled":
+    case "retrying":
+    case "running":
+      return sql`${schema.runs.status} = ${status} and ${schema.runs.id} in (
+        select substr(key, ${runJobKey("").length + 1})::uuid from graphile_worker._private_jobs
+        where key like ${`${runJobKey("")}%`})`;
+    case "succeeded":
+      return eq(schema.runs.status, status);
+  }
+}
 
 /**
  * How far a run's id time (the enqueuing process's clock) may be from its `created_at` (the

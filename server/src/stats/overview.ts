@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
+import { runJobKey } from "../runs/sql/addRunJobs.js";
 
 export interface Overview {
   windowMinutes: number;
@@ -40,8 +41,8 @@ export function bucketQuantile(counts: ReadonlyMap<number, number>, q: number): 
 
 /**
  * The dashboard's overview: finishes and durations from the per-minute rollups the runs
- * trigger keeps (a few thousand rows for an hour, however many runs there are), queue depth
- * from the status index over the runs not yet finished.
+ * statements that finish runs keep (a few thousand rows for an hour, however many runs there
+ * are), queue depth from graphile-worker's jobs, one per run waiting to start or running.
  */
 export async function readOverview(db: Executor, windowMinutes: number): Promise<Overview> {
   const since = sql`date_trunc('minute', now() - ${windowMinutes}::int * interval '1 minute')`;
@@ -57,13 +58,16 @@ export async function readOverview(db: Executor, windowMinutes: number): Promise
         group by minute
       ) as r on r.minute = m.minute
       order by m.minute`),
+    // Every run waiting to start or running has a job, and the jobs table holds only those: the
+    // runs are looked up from there, not found among all of them.
     db.execute<{ queue: string | null; queued: number; running: number }>(sql`
-      select queue, count(*) filter (where status in ('queued', 'retrying', 'scheduled'))::int as queued,
-        count(*) filter (where status = 'running')::int as running
-      from runs
-      where status in ('queued', 'retrying', 'scheduled', 'running')
-      group by queue
-      order by queue nulls first`),
+      select r.queue, count(*) filter (where r.status in ('queued', 'retrying', 'scheduled'))::int as queued,
+        count(*) filter (where r.status = 'running')::int as running
+      from graphile_worker._private_jobs j
+      join runs r on r.id = substr(j.key, ${runJobKey("").length + 1})::uuid
+      where j.key like ${`${runJobKey("")}%`} and r.status in ('queued', 'retrying', 'scheduled', 'running')
+      group by r.queue
+      order by r.queue nulls first`),
     db.execute<{ task: string; duration_bucket: number; runs: number }>(sql`
       select task, duration_bucket, sum(runs)::int as runs
       from run_rollups

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { notifyEvents } from "../../runs/sql/notifyEvents.js";
+import { rolledUp, rollUpCte } from "../../runs/sql/rollUpRuns.js";
 import { uuidArray } from "../../runs/sql/uuidArray.js";
 
 export interface CancelledRun {
@@ -27,14 +28,14 @@ export async function cancelDependents(
       update runs r set status = 'cancelled', finished_at = now(), updated_at = now()
       from doomed
       where r.id = doomed.run_id and r.status = 'waiting'
-      returning r.id, r.flow_id
-    ), recorded as (
+      returning r.id, r.flow_id, r.task, r.status, r.started_at, r.finished_at
+    ), ${rollUpCte("rolled_up", "cancelled", 1)}, recorded as (
       insert into events (run_id, flow_id, type, payload)
       select id, flow_id, 'run.cancelled', jsonb_build_object('reason', ${reason}::text)
       from cancelled
       returning id
     )
-    select id, flow_id, ${notifyEvents("recorded")}
+    select id, flow_id, ${notifyEvents("recorded")}, ${rolledUp("rolled_up")}
     from cancelled`);
   return result.rows.map((row) => ({ id: row.id, flowId: row.flow_id }));
 }

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { runJobKey } from "./addRunJobs.js";
 import { notifyEvents } from "./notifyEvents.js";
+import { rolledUp, rollUpCte } from "./rollUpRuns.js";
 import { uuidArray } from "./uuidArray.js";
 
 export interface CancelledRow {
@@ -30,14 +31,14 @@ export async function cancelRunRows(db: Executor, ids: readonly string[], reason
       update runs r set status = 'cancelled', finished_at = now(), next_attempt_at = null, updated_at = now()
       from targets t
       where r.id = t.id
-      returning r.id, r.flow_id, t.status = 'running' as was_running
-    ), recorded as (
+      returning r.id, r.flow_id, t.status = 'running' as was_running, r.task, r.status, r.started_at, r.finished_at
+    ), ${rollUpCte("rolled_up", "cancelled", 1)}, recorded as (
       insert into events (run_id, flow_id, type, payload)
       select id, flow_id, 'run.cancelled', jsonb_build_object('reason', ${reason}::text, 'wasRunning', was_running)
       from cancelled
       returning id
     )
-    select id, flow_id, was_running, ${notifyEvents("recorded")}
+    select id, flow_id, was_running, ${notifyEvents("recorded")}, ${rolledUp("rolled_up")}
     from cancelled`);
   const rows = result.rows.map((row) => ({ id: row.id, flowId: row.flow_id, wasRunning: row.was_running }));
   const idle = rows.filter((row) => !row.wasRunning).map((row) => runJobKey(row.id));

@@ -1,6 +1,7 @@
 import type { RunError, RunProgress } from "@conveyor/shared";
 import { type SQL, sql } from "drizzle-orm";
 import { runJobSpecs } from "./addRunJobs.js";
+import { rolledUp, rollUpCte } from "./rollUpRuns.js";
 import { uuidArray } from "./uuidArray.js";
 
 /** How one attempt ended, as the worker reports it. */
@@ -32,11 +33,12 @@ export interface CompletedRun {
 }
 
 /**
- * The CTEs `updated` (runs whose attempt outcome was recorded), `recorded` (their events) and
+ * The CTEs `updated` (runs whose attempt outcome was recorded), `rolled_up` (the overview's
+ * counts of those that finished), `recorded` (their events) and
  * `jobs` (the jobs of runs that go on: a retry at its next attempt time, a requeue at once). Only
  * the attempt that holds the run may finish it (status `running`, same attempt number): a late
- * result of an abandoned or cancelled attempt changes nothing. `jobs` runs only if the statement's
- * select list reads it (`jobsAdded`): a select is not a data-modifying CTE.
+ * result of an abandoned or cancelled attempt changes nothing. `jobs` and `rolled_up` run only if
+ * the statement's select list reads them (`jobsAdded`): a select is not a data-modifying CTE.
  */
 export function completionCtes(completions: readonly Completion[]): SQL {
   const rows = completions.map(({ runId, attempt, outcome, progress }) => ({
@@ -70,7 +72,7 @@ export function completionCtes(completions: readonly Completion[]): SQL {
         and r.id = c.run_id and r.status = 'running' and r.attempts = c.attempt
       returning r.id, r.flow_id, r.task, r.status, r.queue, r.priority, r.next_attempt_at, r.attempts, r.error,
         r.started_at, r.finished_at, c.kind, c.attempt
-    ), recorded as (
+    ), ${rollUpCte("rolled_up", "updated", 1)}, recorded as (
       insert into events (run_id, flow_id, type, payload)
       select id, flow_id,
         case when kind = 'requeue' then 'run.requeued' else 'run.' || status end,
@@ -99,8 +101,8 @@ export const completedRunsJson = sql`(select coalesce(json_agg(json_build_object
       'id', id, 'flowId', flow_id, 'task', task, 'status', status, 'queue', queue, 'priority', priority,
       'nextAttemptAt', next_attempt_at)), '[]') from updated)`;
 
-/** The select-list item that makes `jobs` run: every statement using `completionCtes` needs it. */
-export const jobsAdded = sql`(select added from jobs) as jobs_added`;
+/** The select-list items that make `jobs` and `rolled_up` run: every statement using `completionCtes` needs them. */
+export const jobsAdded = sql`(select added from jobs) as jobs_added, ${rolledUp("rolled_up")}`;
 
 export type CompletedRunJson = Omit<CompletedRun, "nextAttemptAt"> & { nextAttemptAt: string | null };
 

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { runJobSpecs } from "./addRunJobs.js";
 import { notifyEvents } from "./notifyEvents.js";
+import { rolledUp, rollUpCte } from "./rollUpRuns.js";
 import { uuidArray } from "./uuidArray.js";
 
 /** The statuses a run may be retried from. */
@@ -23,11 +24,11 @@ export async function reopenRuns(db: Executor, ids: readonly string[]): Promise<
   const result = await db.execute<{ id: string }>(sql`
     with targets as (
       -- One lock order for every bulk write, so concurrent ones cannot deadlock.
-      select id from runs
+      select id, task, status, started_at, finished_at from runs
       where id = any(${uuidArray(ids)}::uuid[]) and status in ${retryableStatuses} and flow_id is null
       order by id
       for update
-    ), reopened as (
+    ), ${rollUpCte("rolled_back", "targets", -1)}, reopened as (
       update runs r set status = 'queued', max_attempts = r.attempts + 1, finished_at = null, next_attempt_at = null,
         run_at = now(), updated_at = now()
       from targets t
@@ -45,7 +46,7 @@ export async function reopenRuns(db: Executor, ids: readonly string[]): Promise<
       )`)})
     )
     -- jobs runs only if referenced: a select is not a data-modifying CTE.
-    select id, ${notifyEvents("recorded")}, (select added from jobs) as jobs
+    select id, ${notifyEvents("recorded")}, ${rolledUp("rolled_back")}, (select added from jobs) as jobs
     from reopened`);
   return result.rows.map((row) => row.id);
 }
