@@ -46,8 +46,9 @@ export async function enqueueNoopsUntilSucceeded(
   url: string,
   client: BenchConveyor["client"],
 ): Promise<{ perSecond: number; seconds: number }> {
-  // Counts only runs from now on, so the count is the same work on an empty and a grown database.
-  const since = uuidFloor(Date.now() - 60_000);
+  // Counts only the runs enqueued from here on (their ids begin with their creation time), so the
+  // count is the same work on an empty and a grown database.
+  const since = uuidFloor(Date.now());
   const allSucceeded = waitForCount(
     url,
     `select count(*)::int as n from runs where status = 'succeeded' and id >= '${since}'`,

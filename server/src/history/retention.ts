@@ -51,10 +51,10 @@ async function pruneRunPartition(
 ): Promise<{ dropped: number; kept: number }> {
   const name = partition.name;
   const keep = sql.raw(`not (status = 'succeeded' and finished_at < '${new Date(cutoff).toISOString()}'::timestamptz)`);
-  const counted = await db.execute<{ dropped: boolean }>(
-    sql`select exists (select 1 from ${sql.identifier(name)} where not (${keep})) as dropped`,
+  const due = await db.execute<{ any: boolean }>(
+    sql`select exists (select 1 from ${sql.identifier(name)} where not (${keep})) as any`,
   );
-  if (!counted.rows[0]?.dropped) return { dropped: 0, kept: 0 };
+  if (!due.rows[0]?.any) return { dropped: 0, kept: 0 };
   const from = uuidFloor(partition.from ?? 0);
   const to = uuidFloor(partition.to ?? 0);
   const bounds = partition.from === null ? "minvalue" : `'${from}'`;
@@ -69,8 +69,8 @@ async function pruneRunPartition(
         `create table ${copy} (like runs including defaults including constraints including generated) with (fillfactor = 70)`,
       ),
     );
-    const counted = await tx.execute<{ total: number }>(sql.raw(`select count(*)::int as total from ${name}`));
-    const totalNow = counted.rows[0]?.total ?? 0;
+    const total = await tx.execute<{ n: number }>(sql.raw(`select count(*)::int as n from ${name}`));
+    const totalNow = total.rows[0]?.n ?? 0;
     const columns = sql.raw(await storedColumns(tx, "runs"));
     const copied = await tx.execute(
       sql`insert into ${sql.identifier(copy)} (${columns}) select ${columns} from ${sql.identifier(name)} where ${keep}`,
