@@ -12,6 +12,7 @@ import { EventHub } from "./events/eventHub.js";
 import { SubscriptionLimiter } from "./events/subscriptionLimiter.js";
 import { createHttpServer, type HttpServer } from "./http/createHttpServer.js";
 import { startHealthServer } from "./http/healthServer.js";
+import { startMetricsServer } from "./http/metricsServer.js";
 import { type AppLogger, createLogger } from "./logger.js";
 import { resolvesWithin } from "./resolvesWithin.js";
 import { createScheduleTickTask, scheduleTickCronItem, scheduleTickTaskName } from "./schedules/tick.js";
@@ -47,6 +48,8 @@ export interface Conveyor {
   readonly services: AppServices;
   /** The worker role's `GET /health` when `HEALTH_PORT` is set and the process serves no API. */
   readonly healthUrl: string | null;
+  /** Where Prometheus scrapes this process: the API's `/metrics`, or the worker's METRICS_PORT listener. */
+  readonly metricsUrl: string | null;
   /** Printed once at first start: signs a browser in with the admin token created then. */
   readonly loginUrl: string | null;
   readonly worker: RunningWorker | null;
@@ -139,6 +142,15 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
     !options.api && worker && config.HEALTH_PORT !== undefined
       ? await startHealthServer({ db, hub: null, worker }, { port: config.HEALTH_PORT, host: config.HOST })
       : null;
+  const metricsSources = { db, pool, hub, worker, workerConcurrency: config.WORKER_CONCURRENCY };
+  const metricsServer =
+    !options.api && config.METRICS_PORT !== undefined
+      ? await startMetricsServer(
+          metricsSources,
+          { authenticator: services.authenticator, metricsToken: config.METRICS_TOKEN },
+          { port: config.METRICS_PORT, host: config.HOST },
+        )
+      : null;
   let http: HttpServer | null = null;
   let url: string | null = null;
   let loginUrl: string | null = null;
@@ -150,6 +162,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
       staticDir: options.staticDir === undefined ? defaultStaticDir : options.staticDir,
       logger,
       worker,
+      metrics: { sources: metricsSources, token: config.METRICS_TOKEN },
     });
     await http.listen({ port: config.PORT, host: config.HOST });
     const address = http.server.address();
@@ -163,6 +176,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
   return {
     url,
     healthUrl: healthServer?.url ?? null,
+    metricsUrl: metricsServer?.url ?? (url ? `${url}/metrics` : null),
     pool,
     db,
     services,
@@ -175,6 +189,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
         await hub?.stop();
         if (http) await closeHttpServer(http, logger);
         await healthServer?.close();
+        await metricsServer?.close();
         await worker?.stop();
         await services.cache.close();
         await pool.end();

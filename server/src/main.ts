@@ -106,6 +106,7 @@ async function main(): Promise<void> {
   }
   if (conveyor.url) console.log(`\nConveyor is running at ${conveyor.url}`);
   if (conveyor.healthUrl) console.log(`Worker health at ${conveyor.healthUrl}`);
+  if (conveyor.metricsUrl && !conveyor.url) console.log(`Worker metrics at ${conveyor.metricsUrl}`);
   if (conveyor.loginUrl) {
     console.log(
       `No token existed, so an admin token was created. Sign in (this link is shown only once):\n  ${conveyor.loginUrl}`,

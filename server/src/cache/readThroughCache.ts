@@ -3,6 +3,7 @@ import { Redis, type Result } from "ioredis";
 import { LRUCache } from "lru-cache";
 import superjson from "superjson";
 import type { AppLogger } from "../logger.js";
+import { metrics } from "../metrics/metrics.js";
 import { type CacheNamespace, cacheNamespaces } from "./namespaces.js";
 
 export interface CacheOptions {
@@ -168,10 +169,12 @@ export class ReadThroughCache {
     const { generation, serialized } = await this.#lookup(namespace, hash, stats);
     if (serialized !== null) {
       stats.hits += 1;
+      metrics.cacheRequests.inc({ namespace, result: "hit" });
       return superjson.parse<T>(serialized);
     }
     if (generation === null) stats.bypasses += 1;
     else stats.misses += 1;
+    metrics.cacheRequests.inc({ namespace, result: generation === null ? "bypass" : "miss" });
 
     const flightKey = `${namespace}:${generation ?? "bypass"}:${hash}`;
     const pending = this.#inFlight.get(flightKey);
@@ -201,7 +204,10 @@ export class ReadThroughCache {
     if (this.#redis.status !== "ready") return null;
     const stats = this.#stats.get(namespace) ?? emptyStats();
     const { serialized } = await this.#lookup(namespace, queryHash(query), stats);
-    if (serialized !== null) stats.hits += 1;
+    if (serialized !== null) {
+      stats.hits += 1;
+      metrics.cacheRequests.inc({ namespace, result: "hit" });
+    }
     return serialized;
   }
 
@@ -222,6 +228,7 @@ export class ReadThroughCache {
         return { generation, serialized: value };
       } catch (error) {
         stats.errors += 1;
+        metrics.cacheRequests.inc({ namespace, result: "error" });
         this.#down(error);
         return { generation: null, serialized: null };
       }
@@ -253,6 +260,7 @@ export class ReadThroughCache {
       this.#local.set(`${namespace}:${hash}`, { generation, serialized }, { ttl });
     } catch (error) {
       stats.errors += 1;
+      metrics.cacheRequests.inc({ namespace, result: "error" });
       this.#down(error);
     }
   }

@@ -39,6 +39,10 @@ const envSchema = z.object({
   WORKER_RECOVERY_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
   /** Worker role alone: serve `GET /health` on this port (0 picks a free one); unset, none. */
   HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  /** Worker role alone: serve `GET /metrics` on this port (0 picks a free one); the API serves it on PORT. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  /** A bearer token for scrapers, besides any API token; at least 32 characters. */
+  METRICS_TOKEN: z.string().min(32).optional(),
   /** Succeeded runs older than this are dropped with their day's partition; 7 days by default. */
   SUCCEEDED_RETENTION_MS: z.coerce
     .number()

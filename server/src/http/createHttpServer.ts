@@ -5,11 +5,12 @@ import fastifyStatic from "@fastify/static";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyReply } from "fastify";
 import { z } from "zod";
-import { principalOf } from "../auth/credentials.js";
+import { principalOf, tokenRequiredMessage } from "../auth/credentials.js";
 import { answerCachedListings, cachedQueriesOf } from "../cache/cachedResponses.js";
 import { imageRoutes } from "../images/httpRoutes.js";
 import type { ImageStorage } from "../images/storage.js";
 import type { AppLogger } from "../logger.js";
+import { type MetricsSources, mayScrape, renderMetrics } from "../metrics/exposition.js";
 import { type AppRouter, appRouter } from "../router.js";
 import type { AppServices, Context } from "../trpc.js";
 import type { RunningWorker } from "../worker/startWorker.js";
@@ -24,6 +25,8 @@ export interface HttpServerOptions {
   logger: AppLogger;
   /** The worker running in this process, if any: its health is part of `/health`. */
   worker: RunningWorker | null;
+  /** What `GET /metrics` reads, and the extra token that may scrape it. */
+  metrics: { sources: MetricsSources; token: string | undefined };
 }
 
 const loginQuerySchema = z.object({ token: z.string().optional() });
@@ -108,6 +111,13 @@ export async function createHttpServer(options: HttpServerOptions) {
     if (!token || !principal) return reply.redirect("/#/login?error=invalid-token");
     setSession(reply, token);
     return reply.redirect("/");
+  });
+
+  app.get("/metrics", async (request, reply) => {
+    const allowed = await mayScrape(request.headers.authorization, services.authenticator, options.metrics.token);
+    if (!allowed) return reply.code(401).send({ error: tokenRequiredMessage });
+    const { contentType, body } = await renderMetrics(options.metrics.sources);
+    return reply.type(contentType).send(body);
   });
 
   app.post("/auth/session", async (request, reply) => {

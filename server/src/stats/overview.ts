@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
-import { runJobKey } from "../runs/sql/addRunJobs.js";
+import { readQueueDepth } from "./sql/readQueueDepth.js";
 
 export interface Overview {
   windowMinutes: number;
@@ -58,16 +58,7 @@ export async function readOverview(db: Executor, windowMinutes: number): Promise
         group by minute
       ) as r on r.minute = m.minute
       order by m.minute`),
-    // Every run waiting to start or running has a job, and the jobs table holds only those: the
-    // runs are looked up from there, not found among all of them.
-    db.execute<{ queue: string | null; queued: number; running: number }>(sql`
-      select r.queue, count(*) filter (where r.status in ('queued', 'retrying', 'scheduled'))::int as queued,
-        count(*) filter (where r.status = 'running')::int as running
-      from graphile_worker._private_jobs j
-      join runs r on r.id = substr(j.key, ${runJobKey("").length + 1})::uuid
-      where j.key like ${`${runJobKey("")}%`} and r.status in ('queued', 'retrying', 'scheduled', 'running')
-      group by r.queue
-      order by r.queue nulls first`),
+    readQueueDepth(db),
     db.execute<{ task: string; duration_bucket: number; runs: number }>(sql`
       select task, duration_bucket, sum(runs)::int as runs
       from run_rollups
@@ -93,7 +84,7 @@ export async function readOverview(db: Executor, windowMinutes: number): Promise
     windowMinutes,
     throughput: minutes,
     failureRate: succeeded + failed === 0 ? 0 : failed / (succeeded + failed),
-    queueDepth: depth.rows,
+    queueDepth: depth.map(({ queue, queued, running }) => ({ queue, queued, running })),
     durations: [...histograms].map(([task, histogram]) => ({
       task,
       count: [...histogram.values()].reduce((sum, n) => sum + n, 0),

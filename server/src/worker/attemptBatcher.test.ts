@@ -10,6 +10,7 @@ const claimed = (id: string): ClaimedRun => ({
   attempt: 1,
   maxAttempts: 1,
   timeoutMs: 1_000,
+  waitMs: 0,
   flowId: null,
 });
 const completed = (id: string): CompletedRun => ({

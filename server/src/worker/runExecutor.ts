@@ -2,8 +2,10 @@ import DataLoader from "dataloader";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { Database } from "../db/client.js";
 import type { AppLogger } from "../logger.js";
+import { metrics } from "../metrics/metrics.js";
 import { settleAttempts } from "../runs/settleAttempts.js";
 import type { ClaimedRun } from "../runs/sql/claimRuns.js";
+import type { AttemptOutcome } from "../runs/sql/completeRuns.js";
 import { deferRun } from "../runs/sql/deferRun.js";
 import { type Activity, recordActivity } from "../runs/sql/recordActivity.js";
 import { takeRateSlot } from "../runs/sql/takeRateSlot.js";
@@ -29,6 +31,14 @@ export class AttemptSupersededError extends Error {
     super(`attempt ${attempt} of run ${runId} no longer holds the run; its job is left to whoever does`);
   }
 }
+
+/** How an attempt outcome is named in the metrics. */
+const outcomeLabel: Record<AttemptOutcome["kind"], string> = {
+  succeeded: "succeeded",
+  failed: "failed",
+  retry: "retried",
+  requeue: "requeued",
+};
 
 /** Collects the calls made in one turn of the event loop into one statement. */
 function batchOf<K, V>(load: (keys: readonly K[]) => Promise<V[]>): DataLoader<K, V> {
@@ -64,6 +74,11 @@ export class RunExecutor {
       await recordActivity(db, activities);
       return activities.map(() => null);
     });
+  }
+
+  /** Attempts executing in this process now. */
+  get busySlots(): number {
+    return this.#inFlight.size;
   }
 
   /** Resolves once no attempt is executing in this process. */
@@ -106,6 +121,7 @@ export class RunExecutor {
         // does by id whoever holds it, leaving a queued run without one; failing only touches a
         // job this worker still holds.
         if (!recorded) throw new AttemptSupersededError(attempt.run.id, attempt.run.attempt);
+        metrics.attemptsFinished.inc({ task: attempt.run.task, outcome: outcomeLabel[outcome.kind] });
       }
       if (outcome.kind === "failed" && !attempt.isCancelled) {
         this.options.logger.warn(
@@ -132,10 +148,19 @@ export class RunExecutor {
     }
     const run = await this.#attempts.claim(runId);
     if (!run) return null; // finished, cancelled or not yet due: the job has nothing left to do
+    metrics.attemptsStarted.inc({ task: name });
+    // A retry's wait is its backoff, which says nothing about how busy the workers are.
+    if (run.attempt === 1) metrics.queueWait.observe({ task: name }, run.waitMs / 1_000);
     const attempt = this.#prepare(run, implementation);
     let finished = () => {};
     this.#inFlight.set(attempt, new Promise<void>((resolve) => (finished = resolve)));
-    return { attempt, finished, outcome: await attempt.execute() };
+    const started = performance.now();
+    const outcome = await attempt.execute();
+    metrics.attemptDuration.observe(
+      { task: name, outcome: outcomeLabel[outcome.kind] },
+      (performance.now() - started) / 1_000,
+    );
+    return { attempt, finished, outcome };
   }
 
   #prepare(run: ClaimedRun, implementation: TaskImplementation): RunAttempt {

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { metrics } from "../../metrics/metrics.js";
 import { notifyEvents } from "../../runs/sql/notifyEvents.js";
 import { rolledUp, rollUpCte } from "../../runs/sql/rollUpRuns.js";
 import { uuidArray } from "../../runs/sql/uuidArray.js";
@@ -19,7 +20,7 @@ export async function cancelDependents(
   reason: string,
 ): Promise<CancelledRun[]> {
   if (deadIds.length === 0) return [];
-  const result = await db.execute<{ id: string; flow_id: string | null }>(sql`
+  const result = await db.execute<{ id: string; flow_id: string | null; task: string }>(sql`
     with recursive doomed as (
       select d.run_id from run_dependencies d where d.depends_on = any(${uuidArray(deadIds)}::uuid[])
       union
@@ -35,7 +36,8 @@ export async function cancelDependents(
       from cancelled
       returning id
     )
-    select id, flow_id, ${notifyEvents("recorded")}, ${rolledUp("rolled_up")}
+    select id, flow_id, task, ${notifyEvents("recorded")}, ${rolledUp("rolled_up")}
     from cancelled`);
+  for (const row of result.rows) metrics.runsCancelled.inc({ task: row.task });
   return result.rows.map((row) => ({ id: row.id, flowId: row.flow_id }));
 }

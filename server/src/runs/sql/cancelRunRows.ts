@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { metrics } from "../../metrics/metrics.js";
 import { runJobKey } from "./addRunJobs.js";
 import { notifyEvents } from "./notifyEvents.js";
 import { rolledUp, rollUpCte } from "./rollUpRuns.js";
@@ -21,7 +22,7 @@ export const controlChannel = "conveyor_control";
  */
 export async function cancelRunRows(db: Executor, ids: readonly string[], reason: string): Promise<CancelledRow[]> {
   if (ids.length === 0) return [];
-  const result = await db.execute<{ id: string; flow_id: string | null; was_running: boolean }>(sql`
+  const result = await db.execute<{ id: string; flow_id: string | null; was_running: boolean; task: string }>(sql`
     with targets as (
       select id, status from runs
       where id = any(${uuidArray(ids)}::uuid[]) and status not in ('succeeded', 'failed', 'cancelled')
@@ -38,8 +39,9 @@ export async function cancelRunRows(db: Executor, ids: readonly string[], reason
       from cancelled
       returning id
     )
-    select id, flow_id, was_running, ${notifyEvents("recorded")}, ${rolledUp("rolled_up")}
+    select id, flow_id, was_running, task, ${notifyEvents("recorded")}, ${rolledUp("rolled_up")}
     from cancelled`);
+  for (const row of result.rows) metrics.runsCancelled.inc({ task: row.task });
   const rows = result.rows.map((row) => ({ id: row.id, flowId: row.flow_id, wasRunning: row.was_running }));
   const idle = rows.filter((row) => !row.wasRunning).map((row) => runJobKey(row.id));
   if (idle.length > 0) {

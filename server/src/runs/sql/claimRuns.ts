@@ -10,6 +10,8 @@ export interface ClaimedRun {
   maxAttempts: number;
   timeoutMs: number;
   flowId: string | null;
+  /** Milliseconds from when the run was due to this claim. */
+  waitMs: number;
 }
 
 /**
@@ -31,7 +33,7 @@ export function claimCtes(workerId: string, runIds: readonly string[]): SQL {
       where r.id = any(${uuidArray(runIds)}::uuid[])
         and r.status in ('queued', 'scheduled', 'retrying', 'running')
         and (r.status <> 'retrying' or r.next_attempt_at <= now())
-      returning r.id, r.task, r.input, r.attempts, r.max_attempts, r.timeout_ms, r.flow_id, r.worker_id
+      returning r.id, r.task, r.input, r.attempts, r.max_attempts, r.timeout_ms, r.flow_id, r.worker_id, r.run_at
     ), started as (
       insert into events (run_id, flow_id, type, payload)
       select id, flow_id, 'run.started', jsonb_build_object('attempt', attempts, 'workerId', worker_id)
@@ -43,4 +45,5 @@ export function claimCtes(workerId: string, runIds: readonly string[]): SQL {
 /** The claimed runs as a JSON array, for a statement's select list. */
 export const claimedRunsJson = sql`(select coalesce(json_agg(json_build_object(
       'id', id, 'task', task, 'input', input, 'attempt', attempts, 'maxAttempts', max_attempts,
-      'timeoutMs', timeout_ms, 'flowId', flow_id)), '[]') from claimed)`;
+      'timeoutMs', timeout_ms, 'flowId', flow_id,
+      'waitMs', greatest(0, round(extract(epoch from now() - run_at) * 1000)))), '[]') from claimed)`;

@@ -1,6 +1,7 @@
 import type { RunStatus } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor, schema } from "../../db/client.js";
+import { metrics } from "../../metrics/metrics.js";
 import { runJobSpecs } from "./addRunJobs.js";
 import { notifyEvents } from "./notifyEvents.js";
 
@@ -58,7 +59,7 @@ export async function insertRuns(db: Executor, runs: readonly NewRun[]): Promise
       delete from run_idempotency_keys
       where key in (select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb)) and expires_at <= now()`);
   }
-  const result = await db.execute<{ id: string }>(sql`
+  const result = await db.execute<{ id: string; task: string }>(sql`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
         id uuid, task text, status text, input jsonb, max_attempts int, timeout_ms int, queue text, priority int,
@@ -92,8 +93,9 @@ export async function insertRuns(db: Executor, runs: readonly NewRun[]): Promise
       )`)})
     )
     -- new_jobs runs only if referenced: a select is not a data-modifying CTE.
-    select id, ${notifyEvents("new_events")},
+    select id, task, ${notifyEvents("new_events")},
       (select added from new_jobs) as jobs
     from new_runs`);
+  for (const row of result.rows) metrics.runsEnqueued.inc({ task: row.task });
   return new Set(result.rows.map((row) => row.id));
 }

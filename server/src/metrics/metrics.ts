@@ -1,0 +1,92 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * This process's Prometheus metrics. One registry per process, as Prometheus scrapes processes:
+ * counters count what this process did (the API its enqueues, a worker its attempts), and the
+ * gauges that read shared state (queue depth) are set by whoever serves `/metrics`.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+const taskDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+export const metrics = {
+  runsEnqueued: new Counter({
+    name: "conveyor_runs_enqueued_total",
+    help: "Runs enqueued (idempotent repeats not counted), by task.",
+    labelNames: ["task"] as const,
+    registers: [registry],
+  }),
+  attemptsStarted: new Counter({
+    name: "conveyor_attempts_started_total",
+    help: "Attempts claimed by this worker process, by task.",
+    labelNames: ["task"] as const,
+    registers: [registry],
+  }),
+  attemptsFinished: new Counter({
+    name: "conveyor_attempts_finished_total",
+    help: "Attempt outcomes recorded by this worker process, by task and outcome (succeeded, failed, retried, requeued).",
+    labelNames: ["task", "outcome"] as const,
+    registers: [registry],
+  }),
+  runsCancelled: new Counter({
+    name: "conveyor_runs_cancelled_total",
+    help: "Runs cancelled (by request, or because a flow run they depend on failed), by task.",
+    labelNames: ["task"] as const,
+    registers: [registry],
+  }),
+  attemptDuration: new Histogram({
+    name: "conveyor_attempt_duration_seconds",
+    help: "Time a task's code ran, per attempt, by task and outcome.",
+    labelNames: ["task", "outcome"] as const,
+    buckets: taskDurationBuckets,
+    registers: [registry],
+  }),
+  queueWait: new Histogram({
+    name: "conveyor_queue_wait_seconds",
+    help: "From when a run was due to when an attempt claimed it, by task.",
+    labelNames: ["task"] as const,
+    buckets: taskDurationBuckets,
+    registers: [registry],
+  }),
+  cacheRequests: new Counter({
+    name: "conveyor_cache_requests_total",
+    help: "Read-through cache lookups by namespace and result (hit, miss, bypass: Redis unavailable, error).",
+    labelNames: ["namespace", "result"] as const,
+    registers: [registry],
+  }),
+  queueDepth: new Gauge({
+    name: "conveyor_queue_depth",
+    help: "Runs waiting to start (queued, scheduled, retrying) or running, by queue ('' for none) and state.",
+    labelNames: ["queue", "state"] as const,
+    registers: [registry],
+  }),
+  queueOldestAge: new Gauge({
+    name: "conveyor_queue_oldest_age_seconds",
+    help: "Age of the longest-waiting due run per queue ('' for none); 0 when nothing waits.",
+    labelNames: ["queue"] as const,
+    registers: [registry],
+  }),
+  workerSlots: new Gauge({
+    name: "conveyor_worker_task_slots",
+    help: "This worker process's task slots, busy and total.",
+    labelNames: ["state"] as const,
+    registers: [registry],
+  }),
+  hubSubscribers: new Gauge({
+    name: "conveyor_event_hub_subscribers",
+    help: "Live event subscriptions open on this API process.",
+    registers: [registry],
+  }),
+  hubLag: new Gauge({
+    name: "conveyor_event_hub_lag_events",
+    help: "Newest committed event id minus the newest this API process has delivered (0 while nobody listens).",
+    registers: [registry],
+  }),
+  poolConnections: new Gauge({
+    name: "conveyor_db_pool_connections",
+    help: "This process's Postgres pool: total, idle, and callers waiting for a connection.",
+    labelNames: ["state"] as const,
+    registers: [registry],
+  }),
+};

@@ -1,0 +1,35 @@
+import { sql } from "drizzle-orm";
+import type { Executor } from "../../db/client.js";
+import { runJobKey } from "../../runs/sql/addRunJobs.js";
+
+export interface QueueDepth {
+  /** null: runs enqueued without a named queue. */
+  queue: string | null;
+  /** Queued, scheduled or retrying. */
+  queued: number;
+  running: number;
+  /** Seconds the longest-waiting queued run has been due; 0 when none waits. */
+  oldestQueuedSeconds: number;
+}
+
+/**
+ * Runs waiting to start or running, per queue. Every such run has a job, and the jobs table holds
+ * only those, so the runs are looked up from there instead of found among all of them.
+ */
+export async function readQueueDepth(db: Executor): Promise<QueueDepth[]> {
+  const result = await db.execute<{ queue: string | null; queued: number; running: number; oldest: number }>(sql`
+    select r.queue, count(*) filter (where r.status in ('queued', 'retrying', 'scheduled'))::int as queued,
+      count(*) filter (where r.status = 'running')::int as running,
+      coalesce(extract(epoch from now() - min(r.run_at) filter (where r.status = 'queued')), 0)::float8 as oldest
+    from graphile_worker._private_jobs j
+    join runs r on r.id = substr(j.key, ${runJobKey("").length + 1})::uuid
+    where j.key like ${`${runJobKey("")}%`} and r.status in ('queued', 'retrying', 'scheduled', 'running')
+    group by r.queue
+    order by r.queue nulls first`);
+  return result.rows.map((row) => ({
+    queue: row.queue,
+    queued: row.queued,
+    running: row.running,
+    oldestQueuedSeconds: Math.max(0, row.oldest),
+  }));
+}
