@@ -1,5 +1,8 @@
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ConveyorProcess, spawnConveyorProcess } from "./fixtures/conveyorProcess.js";
+import { collect } from "./fixtures/eventCollector.js";
 import { isFinished, startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";
 
 const metricsToken = "m".repeat(40);
@@ -80,6 +83,50 @@ describe("GET /metrics on the API", () => {
     const moved = (series: string) => value(after, series) - value(before, series);
     expect(moved('conveyor_cache_requests_total{namespace="hotels",result="miss"}')).toBe(1);
     expect(moved('conveyor_cache_requests_total{namespace="hotels",result="hit"}')).toBe(1);
+  });
+});
+
+describe("the Grafana dashboard and the alert rules", () => {
+  it("are well formed, and every query names a metric a scrape has", async () => {
+    const docs = fileURLToPath(new URL("../docs/grafana/", import.meta.url));
+    const dashboard = JSON.parse(await readFile(`${docs}conveyor-dashboard.json`, "utf8")) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const alerts = await readFile(`${docs}alerts.yml`, "utf8");
+    const queries = [
+      ...dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr)),
+      ...[...alerts.matchAll(/^\s+expr: (.+)$/gm)].map((match) => match[1] ?? ""),
+    ];
+    expect(dashboard.panels.length).toBeGreaterThanOrEqual(10);
+    expect(queries.length).toBeGreaterThanOrEqual(dashboard.panels.length + 5);
+    // What the exposition declares (`# TYPE name kind`), series or not: a queue gauge has none
+    // while every queue is empty.
+    const text = await (await fetch(metricsUrl, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
+    const scraped = new Set(
+      [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].flatMap(([, name = "", kind]) =>
+        kind === "histogram" ? [name, `${name}_bucket`, `${name}_sum`, `${name}_count`] : [name],
+      ),
+    );
+    // `up` is Prometheus's own, about each target it scrapes.
+    const named = queries.flatMap((query) => [...query.matchAll(/\b((?:conveyor|process)_[a-z_]+)/g)].map((m) => m[1]));
+    expect(named.length).toBeGreaterThan(0);
+    for (const metric of named) expect(scraped, `${metric} is not exported`).toContain(metric);
+  });
+});
+
+describe("the event hub's gauges", () => {
+  it("count open subscriptions, and a subscriber that got every event shows no lag", async () => {
+    const feed = collect((handlers) => app.clients.viewer.events.feed.subscribe({}, handlers));
+    const { id } = await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: {} });
+    await waitForRun(database.url, id, isFinished);
+    await feed.atLeast(3);
+    const open = await scrape(metricsUrl, metricsToken);
+    expect(value(open, "conveyor_event_hub_subscribers")).toBe(1);
+    expect(value(open, "conveyor_event_hub_lag_events")).toBe(0);
+    feed.stop();
+    await expect
+      .poll(async () => value(await scrape(metricsUrl, metricsToken), "conveyor_event_hub_subscribers"))
+      .toBe(0);
   });
 });
 
