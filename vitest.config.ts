@@ -13,6 +13,7 @@ export default defineConfig({
             "server/**/*.test.ts",
             "client/**/*.test.{ts,tsx}",
             "packages/client/**/*.test.ts",
+            "tests/unit/**/*.test.ts",
           ],
           // Type tests: a flow step that cannot take the previous output must not compile.
           typecheck: { enabled: true, include: ["shared/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
