@@ -1,11 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildClientPackage, repoRoot } from "./fixtures/clientPackage.js";
 import { latestEventId, startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";
 
 const cliPath = "packages/client/dist/cli.js";
+const run = promisify(execFile);
 
 const { database, app } = await startFileConveyor("cli");
 
@@ -68,6 +72,41 @@ function start(args: string[], env: Record<string, string | undefined> = {}): St
 }
 
 const conveyor = (args: string[], env?: Record<string, string | undefined>) => start(args, env).exited;
+
+describe("right after npm install", () => {
+  it("`npx conveyor` and `npm run conveyor` run the CLI from the sources, no build needed", async () => {
+    // The launcher both go through (the package's bin) prefers the sources whenever they are
+    // there, so neither depends on packages/client/dist having been built.
+    const env = { ...process.env, CONVEYOR_URL: app.conveyor.url ?? "", CONVEYOR_TOKEN: app.tokens.operator };
+    for (const [command, args] of [
+      ["npx", ["conveyor", "run", "test.add", "--input", '{"value":41}']],
+      ["npm", ["run", "-s", "conveyor", "--", "run", "test.add", "--input", '{"value":41}']],
+    ] as const) {
+      const { stdout } = await run(command, [...args], { cwd: repoRoot, env });
+      const id = stdout.trim();
+      expect(id, `${command} printed ${stdout}`).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await waitForRun(database.url, id, (row) => row.status === "succeeded")).output).toEqual({ value: 42 });
+    }
+  });
+
+  it("the launcher needs no dist/: a copy of the package with only bin/ and src/ runs", async () => {
+    const copy = await mkdtemp(join(repoRoot, ".cli-without-dist-"));
+    try {
+      await cp(join(repoRoot, "packages/client/bin"), join(copy, "bin"), { recursive: true });
+      await cp(join(repoRoot, "packages/client/src"), join(copy, "src"), { recursive: true });
+      const env = { ...process.env, CONVEYOR_URL: app.conveyor.url ?? "", CONVEYOR_TOKEN: app.tokens.operator };
+      const { stdout } = await run(
+        process.execPath,
+        [join(copy, "bin/conveyor.js"), "run", "test.add", "--input", '{"value":1}'],
+        { cwd: repoRoot, env },
+      );
+      const done = await waitForRun(database.url, stdout.trim(), (row) => row.status === "succeeded");
+      expect(done.output).toEqual({ value: 2 });
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+});
 
 describe("conveyor run", () => {
   it("run --watch follows report.generate to the end, exits 0 and prints its output", async () => {
