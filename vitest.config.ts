@@ -23,7 +23,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/**/*.int.test.ts"],
-          exclude: ["tests/faults.int.test.ts"],
+          exclude: ["tests/faults.int.test.ts", "tests/dockerfile.int.test.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -36,6 +36,16 @@ export default defineConfig({
           include: ["tests/faults.int.test.ts"],
           sequence: { groupOrder: 1 },
           testTimeout: 240_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // Two npm installs and both builds: alone at the end, so no other test competes with it.
+        test: {
+          name: "image",
+          include: ["tests/dockerfile.int.test.ts"],
+          sequence: { groupOrder: 2 },
+          testTimeout: 300_000,
           hookTimeout: 60_000,
         },
       },

@@ -1,4 +1,4 @@
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type pg from "pg";
 import { prepareAccess } from "./auth/firstStart.js";
 import { TokenAuthenticator } from "./auth/tokens.js";
@@ -14,6 +14,7 @@ import { createHttpServer, type HttpServer } from "./http/createHttpServer.js";
 import { startHealthServer } from "./http/healthServer.js";
 import { startMetricsServer } from "./http/metricsServer.js";
 import { type AppLogger, createLogger } from "./logger.js";
+import { repositoryRoot } from "./repositoryRoot.js";
 import { resolvesWithin } from "./resolvesWithin.js";
 import { createScheduleTickTask, scheduleTickCronItem, scheduleTickTaskName } from "./schedules/tick.js";
 import { type BundledTaskSettings, bundledImplementations, bundledTaskSettings } from "./tasks/bundled.js";
@@ -22,7 +23,7 @@ import type { AppServices } from "./trpc.js";
 import { jobsPerTaskSlot, type RunningWorker, startWorker } from "./worker/startWorker.js";
 import type { TaskImplementation } from "./worker/taskImplementation.js";
 
-export const defaultStaticDir = fileURLToPath(new URL("../../client/dist", import.meta.url));
+export const defaultStaticDir = join(repositoryRoot, "client", "dist");
 
 export interface ConveyorOptions {
   config: Config;

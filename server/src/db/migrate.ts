@@ -1,13 +1,14 @@
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { runMigrations } from "graphile-worker";
 import type pg from "pg";
 import { preparePartitions } from "../history/maintainHistory.js";
 import { type AppLogger, toGraphileLogger } from "../logger.js";
+import { repositoryRoot } from "../repositoryRoot.js";
 import { createDatabase } from "./client.js";
 
-const migrationsFolder = fileURLToPath(new URL("../../../drizzle/migrations", import.meta.url));
+const migrationsFolder = join(repositoryRoot, "drizzle", "migrations");
 
 /** Any fixed number: the advisory lock that serializes migrations across processes. */
 const migrationLockKey = 4_242_001;

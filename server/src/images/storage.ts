@@ -2,11 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createReadStream, type ReadStream } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { ImageFormat } from "@conveyor/shared";
-
-/** STORAGE_DIR is resolved from here, so `./data/images` means the same wherever the process starts. */
-export const repositoryRoot = fileURLToPath(new URL("../../../", import.meta.url));
+import { repositoryRoot } from "../repositoryRoot.js";
 
 /**
  * Originals and thumbnails on a local disk: `<root>/<image id>/original.<ext>` and
@@ -19,6 +16,7 @@ export class ImageStorage {
   readonly root: string;
 
   constructor(dir: string) {
+    // Resolved from the repository root, so `./data/images` means the same wherever the process starts.
     this.root = resolve(repositoryRoot, dir);
   }
 
