@@ -78,6 +78,8 @@ export const runs = pgTable(
      * indexed instead of `status`, since its value stays null through a run's claim and success,
      * which keeps those updates HOT (no index writes).
      */
+    /** The W3C traceparent of the span that enqueued it: its attempts' spans continue that trace. */
+    traceContext: text("trace_context"),
     uncommonStatus: text("uncommon_status").generatedAlwaysAs(
       sql.raw(`CASE WHEN status IN ('waiting', 'failed', 'cancelled') THEN status END`),
     ),

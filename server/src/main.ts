@@ -6,6 +6,7 @@ import { type Conveyor, defaultStaticDir, startConveyor } from "./app.js";
 import { UnsafeBindError } from "./auth/firstStart.js";
 import { ConfigError, loadConfig } from "./config/env.js";
 import { createLogger } from "./logger.js";
+import { startTracing, stopTracing } from "./tracing/tracing.js";
 
 const usage = `usage: conveyor [--api] [--worker] [--headless]
   With neither flag, runs the API, the web UI and a worker in one process.
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL);
+  const roleNames = [roles.api ? "api" : null, roles.worker ? "worker" : null].filter(Boolean).join("+");
+  if (startTracing(`conveyor-${roleNames}`)) logger.info("exporting traces over OTLP");
   if (roles.api && !roles.headless) ensureClientBuilt();
   // Handlers go in before anything starts: the worker may claim a run while the API is still
   // starting, and a signal then must drain it, not kill the process.
@@ -66,13 +69,16 @@ async function main(): Promise<void> {
       return;
     }
     logger.info({ signal }, "shutting down: draining running attempts");
-    started.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    started
+      .close()
+      .then(() => stopTracing())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);

@@ -1,4 +1,5 @@
 import { hasRole, type Role } from "@conveyor/shared";
+import { SpanKind } from "@opentelemetry/api";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
@@ -12,6 +13,7 @@ import type { EventHub } from "./events/eventHub.js";
 import type { SubscriptionLimiter } from "./events/subscriptionLimiter.js";
 import type { AppLogger } from "./logger.js";
 import type { TaskCatalog } from "./tasks/catalog.js";
+import { contextOf, endSpan, tracer } from "./tracing/tracing.js";
 
 /** The app's long-lived parts, shared by every request. */
 export interface AppServices {
@@ -28,6 +30,8 @@ export interface AppServices {
 /** What every procedure can reach: the services and who is calling. */
 export interface Context extends AppServices {
   principal: Principal | null;
+  /** The caller's W3C trace context headers, if it sent them: its trace continues here. */
+  traceHeaders?: { traceparent?: string | undefined; tracestate?: string | undefined };
 }
 
 /** Every procedure declares who may call it, next to its definition. */
@@ -61,6 +65,25 @@ const t = initTRPC
     },
   });
 
+/**
+ * A span per query and mutation, continuing the caller's trace when it sent `traceparent`
+ * (subscriptions last for as long as a client listens, so they get none).
+ */
+const traced = t.middleware(({ ctx, path, type, next }) => {
+  if (type === "subscription") return next();
+  const parent = contextOf(ctx.traceHeaders?.traceparent, ctx.traceHeaders?.tracestate);
+  return tracer.startActiveSpan(
+    `trpc ${path}`,
+    { kind: SpanKind.SERVER, attributes: { "rpc.system": "trpc", "rpc.method": path } },
+    parent,
+    async (span) => {
+      const result = await next();
+      endSpan(span, result.ok ? undefined : result.error);
+      return result;
+    },
+  );
+});
+
 /** Domain errors from services become the tRPC codes a caller can act on. */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
@@ -85,13 +108,22 @@ function requireRole(required: Role) {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 /** Anyone, without a token. Keep this for health checks and sign-in state only. */
-export const publicProcedure = t.procedure.meta({ access: "public" }).use(domainErrors);
+export const publicProcedure = t.procedure.meta({ access: "public" }).use(traced).use(domainErrors);
 /** Reads and subscriptions. */
-export const viewerProcedure = t.procedure.meta({ access: "viewer" }).use(requireRole("viewer")).use(domainErrors);
+export const viewerProcedure = t.procedure
+  .meta({ access: "viewer" })
+  .use(traced)
+  .use(requireRole("viewer"))
+  .use(domainErrors);
 /** Enqueue, cancel, retry, re-run. */
 export const operatorProcedure = t.procedure
   .meta({ access: "operator" })
+  .use(traced)
   .use(requireRole("operator"))
   .use(domainErrors);
 /** Schedules and tokens. */
-export const adminProcedure = t.procedure.meta({ access: "admin" }).use(requireRole("admin")).use(domainErrors);
+export const adminProcedure = t.procedure
+  .meta({ access: "admin" })
+  .use(traced)
+  .use(requireRole("admin"))
+  .use(domainErrors);

@@ -72,9 +72,20 @@ export async function createHttpServer(options: HttpServerOptions) {
   const createContext = async ({
     req,
   }: {
-    req: { headers: { authorization?: string }; cookies: Record<string, string | undefined> };
+    req: {
+      headers: { authorization?: string; traceparent?: string | string[]; tracestate?: string | string[] };
+      cookies: Record<string, string | undefined>;
+    };
   }): Promise<Context> => {
-    return { ...services, principal: await principalOf(req, services.authenticator) };
+    const { traceparent, tracestate } = req.headers;
+    return {
+      ...services,
+      principal: await principalOf(req, services.authenticator),
+      traceHeaders: {
+        traceparent: typeof traceparent === "string" ? traceparent : undefined,
+        tracestate: typeof tracestate === "string" ? tracestate : undefined,
+      },
+    };
   };
 
   // Before tRPC (and after the cookie parser): hits of cached listings never reach it.

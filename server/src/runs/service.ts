@@ -72,7 +72,7 @@ async function findByIdempotencyKeys(db: Executor, keys: string[]): Promise<Map<
 }
 
 // The row as the API shows it: without bookkeeping columns; summaries also without input and output.
-const { updatedAt, idempotencyExpiresAt, pendingDependencies, inputMode, uncommonStatus, ...runColumns } =
+const { updatedAt, idempotencyExpiresAt, pendingDependencies, inputMode, uncommonStatus, traceContext, ...runColumns } =
   getTableColumns(schema.runs);
 const { input: _input, output: _output, ...summaryColumns } = runColumns;
 

@@ -1,6 +1,7 @@
 import { type LogLevel, type ProgressInput, progressInputSchema, type RunProgress } from "@conveyor/shared";
 import type { AppLogger } from "../logger.js";
 import type { Activity, LogLine } from "../runs/sql/recordActivity.js";
+import { activeTraceId } from "../tracing/tracing.js";
 import type { RunLogger } from "./taskImplementation.js";
 
 /** At most this many progress writes per second per run; the last value always lands. */
@@ -44,7 +45,11 @@ export class AttemptActivity {
   }
 
   #log(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
-    this.appLogger[level]({ runId: this.run.runId, attempt: this.run.attempt, ...fields }, message);
+    const traceId = activeTraceId();
+    this.appLogger[level](
+      { runId: this.run.runId, attempt: this.run.attempt, ...(traceId ? { traceId } : {}), ...fields },
+      message,
+    );
     this.#logCount += 1;
     if (this.#logCount > maxLogLinesPerAttempt) return;
     const text =

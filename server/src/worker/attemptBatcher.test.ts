@@ -11,6 +11,7 @@ const claimed = (id: string): ClaimedRun => ({
   maxAttempts: 1,
   timeoutMs: 1_000,
   waitMs: 0,
+  traceContext: null,
   flowId: null,
 });
 const completed = (id: string): CompletedRun => ({

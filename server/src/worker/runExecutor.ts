@@ -1,3 +1,4 @@
+import { context, SpanKind, trace } from "@opentelemetry/api";
 import DataLoader from "dataloader";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { Database } from "../db/client.js";
@@ -9,6 +10,7 @@ import type { AttemptOutcome } from "../runs/sql/completeRuns.js";
 import { deferRun } from "../runs/sql/deferRun.js";
 import { type Activity, recordActivity } from "../runs/sql/recordActivity.js";
 import { takeRateSlot } from "../runs/sql/takeRateSlot.js";
+import { contextOf, endSpan, tracer } from "../tracing/tracing.js";
 import { AttemptActivity } from "./attemptActivity.js";
 import { AttemptBatcher } from "./attemptBatcher.js";
 import { RunAttempt } from "./runAttempt.js";
@@ -39,6 +41,12 @@ const outcomeLabel: Record<AttemptOutcome["kind"], string> = {
   retry: "retried",
   requeue: "requeued",
 };
+
+/** Why an attempt that did not succeed ended, for its span's status. */
+function outcomeMessage(outcome: AttemptOutcome): string {
+  if (outcome.kind === "failed" || outcome.kind === "retry") return outcome.error.message;
+  return outcome.kind === "requeue" ? "requeued by a worker shutdown" : "succeeded";
+}
 
 /** Collects the calls made in one turn of the event loop into one statement. */
 function batchOf<K, V>(load: (keys: readonly K[]) => Promise<V[]>): DataLoader<K, V> {
@@ -105,7 +113,8 @@ export class RunExecutor {
     const inSlot = () => this.#taskSlots(() => this.#claimAndRun(runId, implementation));
     const started = taskLimit ? await taskLimit(inSlot) : await inSlot();
     if (!started) return;
-    const { attempt, finished, outcome } = started;
+    const { attempt, finished, outcome, span } = started;
+    let failure: unknown;
     try {
       await attempt.activity.flush();
       if (!attempt.isCancelled) {
@@ -125,13 +134,24 @@ export class RunExecutor {
       }
       if (outcome.kind === "failed" && !attempt.isCancelled) {
         this.options.logger.warn(
-          { runId: attempt.run.id, task: attempt.run.task, error: outcome.error.message },
+          {
+            runId: attempt.run.id,
+            attempt: attempt.run.attempt,
+            task: attempt.run.task,
+            traceId: span.spanContext().traceId,
+            error: outcome.error.message,
+          },
           "run failed",
         );
       }
+    } catch (error) {
+      failure = error;
+      throw error;
     } finally {
       this.#inFlight.delete(attempt);
       finished();
+      span.setAttribute("conveyor.outcome", outcomeLabel[outcome.kind]);
+      endSpan(span, failure ?? (outcome.kind === "succeeded" ? undefined : outcomeMessage(outcome)));
     }
   }
 
@@ -146,6 +166,7 @@ export class RunExecutor {
         return null;
       }
     }
+    const claimedAt = Date.now();
     const run = await this.#attempts.claim(runId);
     if (!run) return null; // finished, cancelled or not yet due: the job has nothing left to do
     metrics.attemptsStarted.inc({ task: name });
@@ -154,13 +175,24 @@ export class RunExecutor {
     const attempt = this.#prepare(run, implementation);
     let finished = () => {};
     this.#inFlight.set(attempt, new Promise<void>((resolve) => (finished = resolve)));
+    // The attempt continues the trace of the request that enqueued the run, from its claim to the
+    // recorded outcome; the task's code runs inside it, so spans it makes are the attempt's children.
+    const span = tracer.startSpan(
+      `conveyor.attempt ${name}`,
+      {
+        kind: SpanKind.CONSUMER,
+        startTime: claimedAt,
+        attributes: { "conveyor.task": name, "conveyor.run_id": run.id, "conveyor.attempt": run.attempt },
+      },
+      contextOf(run.traceContext),
+    );
     const started = performance.now();
-    const outcome = await attempt.execute();
+    const outcome = await context.with(trace.setSpan(contextOf(run.traceContext), span), () => attempt.execute());
     metrics.attemptDuration.observe(
       { task: name, outcome: outcomeLabel[outcome.kind] },
       (performance.now() - started) / 1_000,
     );
-    return { attempt, finished, outcome };
+    return { attempt, finished, outcome, span };
   }
 
   #prepare(run: ClaimedRun, implementation: TaskImplementation): RunAttempt {

@@ -12,6 +12,8 @@ export interface ClaimedRun {
   flowId: string | null;
   /** Milliseconds from when the run was due to this claim. */
   waitMs: number;
+  /** The W3C traceparent its enqueue stored: the attempt's span joins that trace. */
+  traceContext: string | null;
 }
 
 /**
@@ -33,7 +35,7 @@ export function claimCtes(workerId: string, runIds: readonly string[]): SQL {
       where r.id = any(${uuidArray(runIds)}::uuid[])
         and r.status in ('queued', 'scheduled', 'retrying', 'running')
         and (r.status <> 'retrying' or r.next_attempt_at <= now())
-      returning r.id, r.task, r.input, r.attempts, r.max_attempts, r.timeout_ms, r.flow_id, r.worker_id, r.run_at
+      returning r.id, r.task, r.input, r.attempts, r.max_attempts, r.timeout_ms, r.flow_id, r.worker_id, r.run_at, r.trace_context
     ), started as (
       insert into events (run_id, flow_id, type, payload)
       select id, flow_id, 'run.started', jsonb_build_object('attempt', attempts, 'workerId', worker_id)
@@ -46,4 +48,5 @@ export function claimCtes(workerId: string, runIds: readonly string[]): SQL {
 export const claimedRunsJson = sql`(select coalesce(json_agg(json_build_object(
       'id', id, 'task', task, 'input', input, 'attempt', attempts, 'maxAttempts', max_attempts,
       'timeoutMs', timeout_ms, 'flowId', flow_id,
-      'waitMs', greatest(0, round(extract(epoch from now() - run_at) * 1000)))), '[]') from claimed)`;
+      'waitMs', greatest(0, round(extract(epoch from now() - run_at) * 1000)),
+      'traceContext', trace_context)), '[]') from claimed)`;

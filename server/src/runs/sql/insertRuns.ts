@@ -2,6 +2,7 @@ import type { RunStatus } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor, schema } from "../../db/client.js";
 import { metrics } from "../../metrics/metrics.js";
+import { activeTraceparent, endSpan, tracer } from "../../tracing/tracing.js";
 import { runJobSpecs } from "./addRunJobs.js";
 import { notifyEvents } from "./notifyEvents.js";
 
@@ -32,7 +33,24 @@ export interface NewRun {
  * no transaction of its own; a run whose live idempotency key is taken is skipped (with its job).
  * Returns the ids inserted.
  */
-export async function insertRuns(db: Executor, runs: readonly NewRun[]): Promise<Set<string>> {
+export function insertRuns(db: Executor, runs: readonly NewRun[]): Promise<Set<string>> {
+  return tracer.startActiveSpan("conveyor.enqueue", { attributes: { "conveyor.runs": runs.length } }, async (span) => {
+    try {
+      const inserted = await insertRunsTraced(db, runs, activeTraceparent());
+      endSpan(span);
+      return inserted;
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+  });
+}
+
+async function insertRunsTraced(
+  db: Executor,
+  runs: readonly NewRun[],
+  traceparent: string | null,
+): Promise<Set<string>> {
   const rows = runs.map((run) => ({
     id: run.id,
     task: run.task,
@@ -51,6 +69,7 @@ export async function insertRuns(db: Executor, runs: readonly NewRun[]): Promise
     idempotency_expires_at: run.idempotencyExpiresAt?.toISOString() ?? null,
     rerun_of: run.rerunOf,
     schedule_id: run.scheduleId,
+    trace_context: traceparent,
   }));
   const keys = runs.flatMap((run) => (run.idempotencyKey ? [run.idempotencyKey] : []));
   if (keys.length > 0) {
@@ -64,7 +83,7 @@ export async function insertRuns(db: Executor, runs: readonly NewRun[]): Promise
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
         id uuid, task text, status text, input jsonb, max_attempts int, timeout_ms int, queue text, priority int,
         run_at timestamptz, flow_id uuid, flow_node text, pending_dependencies int, input_mode text,
-        idempotency_key text, idempotency_expires_at timestamptz, rerun_of uuid, schedule_id uuid)
+        idempotency_key text, idempotency_expires_at timestamptz, rerun_of uuid, schedule_id uuid, trace_context text)
     ), keyed as (
       insert into run_idempotency_keys (key, run_id, expires_at)
       select idempotency_key, id, coalesce(idempotency_expires_at, 'infinity') from input
@@ -73,10 +92,11 @@ export async function insertRuns(db: Executor, runs: readonly NewRun[]): Promise
       returning run_id
     ), new_runs as (
       insert into runs (id, task, status, input, max_attempts, timeout_ms, queue, priority, run_at, flow_id,
-        flow_node, pending_dependencies, input_mode, idempotency_key, idempotency_expires_at, rerun_of, schedule_id)
+        flow_node, pending_dependencies, input_mode, idempotency_key, idempotency_expires_at, rerun_of, schedule_id,
+        trace_context)
       select id, task, status, coalesce(input, 'null'::jsonb), max_attempts, timeout_ms, queue, priority, run_at,
         flow_id, flow_node, pending_dependencies, input_mode, idempotency_key, idempotency_expires_at, rerun_of,
-        schedule_id
+        schedule_id, trace_context
       from input
       where idempotency_key is null or id in (select run_id from keyed)
       returning id, flow_id, status, task, run_at, queue, priority
