@@ -1,7 +1,6 @@
-import { once } from "node:events";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { checkHealth, type HealthSources } from "./healthReport.js";
+import { listenPlain } from "./listenPlain.js";
 
 /** `GET /health` alone, for a process that serves no API (a worker), so its supervisor can probe it. */
 export async function startHealthServer(
@@ -21,12 +20,6 @@ export async function startHealthServer(
       () => response.writeHead(503).end(),
     );
   });
-  server.listen(listen.port, listen.host);
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  const host = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
-  return {
-    url: `http://${host}:${port}/health`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  const { origin, close } = await listenPlain(server, listen);
+  return { url: `${origin}/health`, close };
 }

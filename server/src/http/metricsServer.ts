@@ -1,9 +1,8 @@
-import { once } from "node:events";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tokenRequiredMessage } from "../auth/credentials.js";
 import type { TokenAuthenticator } from "../auth/tokens.js";
 import { type MetricsSources, mayScrape, renderMetrics } from "../metrics/exposition.js";
+import { listenPlain } from "./listenPlain.js";
 
 export interface MetricsAccess {
   authenticator: TokenAuthenticator;
@@ -31,12 +30,6 @@ export async function startMetricsServer(
       response.writeHead(200, { "content-type": contentType }).end(body);
     })().catch(() => response.writeHead(503).end());
   });
-  server.listen(listen.port, listen.host);
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  const host = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
-  return {
-    url: `http://${host}:${port}/metrics`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  const { origin, close } = await listenPlain(server, listen);
+  return { url: `${origin}/metrics`, close };
 }

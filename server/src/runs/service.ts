@@ -8,7 +8,7 @@ import { uuidFloor } from "../history/partitions.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
 import { cancelRuns } from "./cancelRuns.js";
 import { buildRun, findTask, type RunPlacement, standalone, validateInput } from "./prepareRun.js";
-import { runJobKey } from "./sql/addRunJobs.js";
+import { runIdsWithJobs } from "./sql/addRunJobs.js";
 import { insertRuns, type NewRun } from "./sql/insertRuns.js";
 import { isRetryable, reopenRuns, retryableStatuses } from "./sql/reopenRuns.js";
 
@@ -150,9 +150,7 @@ function hasStatus(status: RunStatus): SQL {
     case "scheduled":
     case "retrying":
     case "running":
-      return sql`${schema.runs.status} = ${status} and ${schema.runs.id} in (
-        select substr(key, ${runJobKey("").length + 1})::uuid from graphile_worker._private_jobs
-        where key like ${`${runJobKey("")}%`})`;
+      return sql`${schema.runs.status} = ${status} and ${schema.runs.id} in (${runIdsWithJobs})`;
     case "succeeded":
       return eq(schema.runs.status, status);
   }

@@ -1,4 +1,5 @@
 import {
+  type Attributes,
   type Context,
   context,
   isSpanContextValid,
@@ -56,6 +57,20 @@ export function activeTraceId(): string | undefined {
 export function contextOf(traceparent: string | null | undefined, tracestate?: string | null): Context {
   if (!traceparent) return ROOT_CONTEXT;
   return propagation.extract(ROOT_CONTEXT, { traceparent, ...(tracestate ? { tracestate } : {}) });
+}
+
+/** Runs `work` inside a new active span, ended (marked failed if `work` throws) when it settles. */
+export function inSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      const result = await work();
+      endSpan(span);
+      return result;
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+  });
 }
 
 /** Ends `span`, marked failed with `error`'s message when there is one. */

@@ -177,6 +177,7 @@ export class RunExecutor {
     this.#inFlight.set(attempt, new Promise<void>((resolve) => (finished = resolve)));
     // The attempt continues the trace of the request that enqueued the run, from its claim to the
     // recorded outcome; the task's code runs inside it, so spans it makes are the attempt's children.
+    const enqueuedIn = contextOf(run.traceContext);
     const span = tracer.startSpan(
       `conveyor.attempt ${name}`,
       {
@@ -184,10 +185,10 @@ export class RunExecutor {
         startTime: claimedAt,
         attributes: { "conveyor.task": name, "conveyor.run_id": run.id, "conveyor.attempt": run.attempt },
       },
-      contextOf(run.traceContext),
+      enqueuedIn,
     );
     const started = performance.now();
-    const outcome = await context.with(trace.setSpan(contextOf(run.traceContext), span), () => attempt.execute());
+    const outcome = await context.with(trace.setSpan(enqueuedIn, span), () => attempt.execute());
     metrics.attemptDuration.observe(
       { task: name, outcome: outcomeLabel[outcome.kind] },
       (performance.now() - started) / 1_000,

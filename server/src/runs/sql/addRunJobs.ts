@@ -29,6 +29,13 @@ export function runJobSpecs(runs: SQL): SQL {
   )`;
 }
 
+/**
+ * The ids of the runs that have a job: every run queued, scheduled, retrying or running, and no
+ * other. The jobs table holds only live jobs, so this stays small however many runs there are.
+ */
+export const runIdsWithJobs = sql`select substr(key, ${runJobKeyPrefix.length + 1})::uuid
+  from graphile_worker._private_jobs where key like ${`${runJobKeyPrefix}%`}`;
+
 export interface RunJob {
   runId: string;
   task: string;

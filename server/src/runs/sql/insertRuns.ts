@@ -2,7 +2,7 @@ import type { RunStatus } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor, schema } from "../../db/client.js";
 import { metrics } from "../../metrics/metrics.js";
-import { activeTraceparent, endSpan, tracer } from "../../tracing/tracing.js";
+import { activeTraceparent, inSpan } from "../../tracing/tracing.js";
 import { runJobSpecs } from "./addRunJobs.js";
 import { notifyEvents } from "./notifyEvents.js";
 
@@ -34,23 +34,10 @@ export interface NewRun {
  * Returns the ids inserted.
  */
 export function insertRuns(db: Executor, runs: readonly NewRun[]): Promise<Set<string>> {
-  return tracer.startActiveSpan("conveyor.enqueue", { attributes: { "conveyor.runs": runs.length } }, async (span) => {
-    try {
-      const inserted = await insertRunsTraced(db, runs, activeTraceparent());
-      endSpan(span);
-      return inserted;
-    } catch (error) {
-      endSpan(span, error);
-      throw error;
-    }
-  });
+  return inSpan("conveyor.enqueue", { "conveyor.runs": runs.length }, () => writeRuns(db, runs, activeTraceparent()));
 }
 
-async function insertRunsTraced(
-  db: Executor,
-  runs: readonly NewRun[],
-  traceparent: string | null,
-): Promise<Set<string>> {
+async function writeRuns(db: Executor, runs: readonly NewRun[], traceparent: string | null): Promise<Set<string>> {
   const rows = runs.map((run) => ({
     id: run.id,
     task: run.task,

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { runJobKey } from "../../runs/sql/addRunJobs.js";
+import { runIdsWithJobs } from "../../runs/sql/addRunJobs.js";
 
 export interface QueueDepth {
   /** null: runs enqueued without a named queue. */
@@ -21,9 +21,8 @@ export async function readQueueDepth(db: Executor): Promise<QueueDepth[]> {
     select r.queue, count(*) filter (where r.status in ('queued', 'retrying', 'scheduled'))::int as queued,
       count(*) filter (where r.status = 'running')::int as running,
       coalesce(extract(epoch from now() - min(r.run_at) filter (where r.status = 'queued')), 0)::float8 as oldest
-    from graphile_worker._private_jobs j
-    join runs r on r.id = substr(j.key, ${runJobKey("").length + 1})::uuid
-    where j.key like ${`${runJobKey("")}%`} and r.status in ('queued', 'retrying', 'scheduled', 'running')
+    from runs r
+    where r.id in (${runIdsWithJobs}) and r.status in ('queued', 'retrying', 'scheduled', 'running')
     group by r.queue
     order by r.queue nulls first`);
   return result.rows.map((row) => ({
