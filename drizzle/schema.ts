@@ -2,11 +2,14 @@ import {
   acceptedImageFormats,
   flowKinds,
   flowStatuses,
+  pauseKinds,
   type RunError,
   type RunProgress,
   roles,
   runEventTypes,
   runStatuses,
+  stepKinds,
+  stepStatuses,
 } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import {
@@ -80,6 +83,8 @@ export const runs = pgTable(
      */
     /** The W3C traceparent of the span that enqueued it: its attempts' spans continue that trace. */
     traceContext: text("trace_context"),
+    /** For a task limited per key: the key it was enqueued under (its queue is derived from it). */
+    concurrencyKey: text("concurrency_key"),
     uncommonStatus: text("uncommon_status").generatedAlwaysAs(
       sql.raw(`CASE WHEN status IN ('waiting', 'failed', 'cancelled') THEN status END`),
     ),
@@ -250,6 +255,72 @@ export const workers = pgTable("workers", {
   lastHeartbeatAt: timestamptz("last_heartbeat_at").notNull().defaultNow(),
   stoppedAt: timestamptz("stopped_at"),
 });
+
+/**
+ * Durable execution (migration 0011): each named step of a run with its stored result, or the
+ * sleep or event wait it is in. A retried or resumed attempt reads these instead of running again.
+ */
+export const runSteps = pgTable(
+  "run_steps",
+  {
+    runId: uuid("run_id").notNull(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: stepKinds }).notNull(),
+    status: text("status", { enum: stepStatuses }).notNull(),
+    output: jsonb("output"),
+    /** A sleep's wake-up time or a wait's deadline. */
+    waitUntil: timestamptz("wait_until"),
+    eventName: text("event_name"),
+    match: jsonb("match").$type<Record<string, unknown>>(),
+    attempt: integer("attempt").notNull(),
+    startedAt: timestamptz("started_at").notNull().defaultNow(),
+    finishedAt: timestamptz("finished_at"),
+  },
+  (table) => [
+    primaryKey({ name: "run_steps_pkey", columns: [table.runId, table.name] }),
+    check("run_steps_kind_check", sql`${table.kind} in (${inList(stepKinds)})`),
+    check("run_steps_status_check", sql`${table.status} in (${inList(stepStatuses)})`),
+    index("run_steps_waiting_event_idx")
+      .on(table.eventName)
+      .where(sql`${table.status} = 'waiting' AND ${table.eventName} IS NOT NULL`),
+  ],
+);
+
+/** Typed events emitted through the API or in a transaction, with the runs they started or resumed. */
+export const emittedEvents = pgTable(
+  "emitted_events",
+  {
+    /** UUIDv7: ordered by emission time. */
+    id: uuid("id").primaryKey(),
+    name: text("name").notNull(),
+    payload: jsonb("payload").notNull(),
+    idempotencyKey: text("idempotency_key"),
+    runIds: uuid("run_ids").array().notNull().default(sql`'{}'`),
+    resumedRunIds: uuid("resumed_run_ids").array().notNull().default(sql`'{}'`),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex("emitted_events_idempotency_key_idx")
+      .on(table.name, table.idempotencyKey)
+      .where(sql`${table.idempotencyKey} IS NOT NULL`),
+    index("emitted_events_name_id_idx").on(table.name, table.id),
+  ],
+);
+
+/** Paused tasks and queues: their jobs carry flags that workers are told to skip. */
+export const pauses = pgTable(
+  "pauses",
+  {
+    kind: text("kind", { enum: pauseKinds }).notNull(),
+    name: text("name").notNull(),
+    pausedBy: text("paused_by").notNull(),
+    pausedAt: timestamptz("paused_at").notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ name: "pauses_pkey", columns: [table.kind, table.name] }),
+    check("pauses_kind_check", sql`${table.kind} in (${inList(pauseKinds)})`),
+  ],
+);
 
 /** Fixed-window counters for cluster-wide rate limits per task. */
 export const taskRateWindows = pgTable(

@@ -71,6 +71,8 @@ export const runSchema = z.object({
   /** The run this one re-runs, if it was made by `runs.rerun`. */
   rerunOf: z.uuid().nullable(),
   scheduleId: z.uuid().nullable(),
+  /** The key of a task limited per key (`concurrencyKey`). */
+  concurrencyKey: z.string().nullable(),
   createdAt: z.date(),
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),

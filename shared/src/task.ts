@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { EventDefinition, EventPayload } from "./eventDefinitions.js";
 
 /** How the delay before a retry grows with each failed attempt. */
 export const backoffSchema = z.object({
@@ -43,6 +44,41 @@ export const defaultTaskDefaults: TaskDefaults = {
   rateLimit: null,
 };
 
+/** Starts a run of a task whenever its event is emitted (`defineTask({ on: [...] })`). */
+export interface TaskTrigger<TaskIn = unknown> {
+  readonly event: EventDefinition;
+  /** Only payloads it accepts start a run; every payload when absent. Called with the validated payload. */
+  accepts?(payload: unknown): boolean;
+  /** The run's input, made from the (validated) payload. */
+  input(payload: unknown): TaskIn;
+}
+
+/** A trigger that maps the event's payload to the task's input, and may filter it. */
+export function onEvent<E extends EventDefinition, TaskIn>(
+  event: E,
+  options: { filter?: (payload: EventPayload<E>) => boolean; input: (payload: EventPayload<E>) => TaskIn },
+): TaskTrigger<TaskIn> {
+  const { filter, input } = options;
+  return Object.freeze(filter ? { event, accepts: filter, input } : { event, input });
+}
+
+/** At most `maxPerKey` runs of the task at once per key, across the cluster; keys take turns. */
+export interface KeyConcurrency<In = unknown> {
+  readonly maxPerKey: number;
+  key(input: In): string;
+}
+
+/** The task's `defaults.rateLimit` counted per key (a customer, a host) rather than for the task. */
+export interface RateLimitKey<In = unknown> {
+  key(input: In): string;
+}
+
+/** The most runs of one key that may run at once: each is a serial graphile-worker queue. */
+export const maxPerKeyLimit = 100;
+
+/** A concurrency or rate-limit key: a user id, a tenant, a host name. */
+export const limitKeySchema = z.string().min(1).max(200);
+
 /** A task as every side sees it: its name, its schemas and its defaults. No implementation. */
 export interface TaskDefinition<
   Name extends string = string,
@@ -54,6 +90,12 @@ export interface TaskDefinition<
   readonly input: Input;
   readonly output: Output;
   readonly defaults: TaskDefaults;
+  /** Events that start a run of it. */
+  readonly on: readonly TaskTrigger<z.input<Input>>[];
+  /** Per-key concurrency (with fair turns between keys), or null. */
+  readonly keyConcurrency: KeyConcurrency<z.output<Input>> | null;
+  /** When set, `defaults.rateLimit` applies to each key separately. */
+  readonly rateLimitKey: RateLimitKey<z.output<Input>> | null;
 }
 
 /** What a caller passes when enqueueing the task (defaults may be omitted). */
@@ -76,14 +118,41 @@ export function defineTask<const Name extends string, Input extends z.ZodType, O
   input: Input;
   output: Output;
   defaults?: Partial<TaskDefaults>;
+  /** Events that start a run: an event whose payload is the task's input, or `onEvent(event, { input })`. */
+  on?: readonly (TaskTrigger<z.input<Input>> | EventDefinition<string, z.ZodType<z.input<Input>>>)[];
+  /** Runs with the same key run at most `maxPerKey` at once across the cluster; other keys are not starved. */
+  concurrencyKey?: (input: z.output<Input>) => string;
+  /** Required with `concurrencyKey`. */
+  maxPerKey?: number;
+  /** `defaults.rateLimit`, counted per key when `key` is given. */
+  rateLimit?: { max: number; perMs: number; key?: (input: z.output<Input>) => string };
 }): TaskDefinition<Name, Input, Output> {
   taskNameSchema.parse(spec.name);
-  const defaults = taskDefaultsSchema.parse({ ...defaultTaskDefaults, ...spec.defaults });
+  const { key: rateKey, ...rateLimit } = spec.rateLimit ?? {};
+  const defaults = taskDefaultsSchema.parse({
+    ...defaultTaskDefaults,
+    ...spec.defaults,
+    ...(spec.rateLimit ? { rateLimit } : {}),
+  });
+  if (spec.concurrencyKey && defaults.queue !== null) {
+    throw new Error(`task "${spec.name}": a task limited per key runs in its keys' queues, so it cannot name a queue`);
+  }
+  if ((spec.concurrencyKey === undefined) !== (spec.maxPerKey === undefined)) {
+    throw new Error(`task "${spec.name}": concurrencyKey and maxPerKey go together`);
+  }
+  const maxPerKey = z.number().int().min(1).max(maxPerKeyLimit).parse(spec.maxPerKey ?? 1);
+  const on = (spec.on ?? []).map(
+    (trigger): TaskTrigger<z.input<Input>> =>
+      "payload" in trigger ? { event: trigger, input: (payload: z.input<Input>) => payload } : trigger,
+  );
   return Object.freeze({
     name: spec.name,
     description: spec.description,
     input: spec.input,
     output: spec.output,
     defaults,
+    on: Object.freeze(on),
+    keyConcurrency: spec.concurrencyKey ? Object.freeze({ maxPerKey, key: spec.concurrencyKey }) : null,
+    rateLimitKey: rateKey ? Object.freeze({ key: rateKey }) : null,
   });
 }

@@ -33,6 +33,7 @@ function run(overrides: Partial<Run>): Run {
     input: {},
     output: null,
     error: null,
+    concurrencyKey: null,
     attempts: 1,
     maxAttempts: 3,
     timeoutMs: 1_000,

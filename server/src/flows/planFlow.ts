@@ -136,7 +136,16 @@ export function checkNode(
 ): { definition: TaskDefinition; input: unknown } | null {
   const definition = findTask(catalog, node.task, [...prefix, ...node.path, "task"], issues);
   if (!definition) return null;
-  if (!node.input || node.inputMode !== "static") return { definition, input: node.input?.value ?? null };
+  if (!node.input || node.inputMode !== "static") {
+    if (definition.keyConcurrency) {
+      issues.push({
+        path: [...prefix, ...node.path, "task"],
+        message: `task "${definition.name}" is limited per key, so its input must be given, not built from other runs`,
+      });
+      return null;
+    }
+    return { definition, input: node.input?.value ?? null };
+  }
   const checked = validateInput(definition, node.input.value, [...prefix, ...node.path, "input"], issues);
   return checked.ok ? { definition, input: checked.value } : null;
 }

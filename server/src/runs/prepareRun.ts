@@ -1,4 +1,5 @@
-import { type EnqueueOptions, limits, type TaskDefinition } from "@conveyor/shared";
+import { createHash } from "node:crypto";
+import { type EnqueueOptions, limitKeySchema, limits, type TaskDefinition } from "@conveyor/shared";
 import { v7 as uuidv7 } from "uuid";
 import { type InputIssue, issuesFromZod } from "../errors.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
@@ -52,7 +53,46 @@ export function validateInput(
     issues.push(...issuesFromZod(parsed.error, path));
     return { ok: false };
   }
+  const keyProblem = checkLimitKeys(definition, parsed.data);
+  if (keyProblem) {
+    issues.push({ path, message: keyProblem });
+    return { ok: false };
+  }
   return { ok: true, value: parsed.data };
+}
+
+/** Why the task's key functions refuse this input, or null when they give valid keys. */
+function checkLimitKeys(definition: TaskDefinition, input: unknown): string | null {
+  const keyed = [
+    ["concurrency", definition.keyConcurrency],
+    ["rate limit", definition.rateLimitKey],
+  ] as const;
+  for (const [limit, spec] of keyed) {
+    if (!spec) continue;
+    try {
+      const key = limitKeySchema.safeParse(spec.key(input));
+      if (!key.success) return `gives no valid ${limit} key: ${key.error.issues[0]?.message ?? "invalid"}`;
+    } catch (error) {
+      return `gives no ${limit} key: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  return null;
+}
+
+/** graphile-worker's limit on a queue name. */
+const maxQueueNameLength = 128;
+
+/**
+ * The serial queue a run of a task limited per key runs in: one of `maxPerKey` queues of its key,
+ * picked from the run's id. graphile-worker runs one job per queue at a time and takes the next
+ * job from any other queue meanwhile, so a key with ten thousand runs waiting holds at most
+ * `maxPerKey` slots, and a run of another key starts at the next free slot.
+ */
+export function keyQueue(definition: TaskDefinition, key: string, runId: string, maxPerKey: number): string {
+  const shard = maxPerKey > 1 ? `/${Number.parseInt(runId.slice(-8), 16) % maxPerKey}` : "";
+  const name = `${definition.name}/${key}${shard}`;
+  if (name.length <= maxQueueNameLength) return name;
+  return `${definition.name.slice(0, 60)}/${createHash("sha256").update(key).digest("hex").slice(0, 40)}${shard}`;
 }
 
 /**
@@ -68,14 +108,22 @@ export function buildRun(
 ): NewRun {
   const runAt = options.runAt ?? new Date(now.getTime() + (options.delayMs ?? 0));
   const isDue = runAt.getTime() <= now.getTime();
+  const id = uuidv7();
+  const { keyConcurrency } = definition;
+  // Validated by validateInput; flow runs fed by their parents have no input yet (see checkNode).
+  const concurrencyKey = keyConcurrency && input !== null ? keyConcurrency.key(input) : null;
   return {
-    id: uuidv7(),
+    id,
     task: definition.name,
     status: placement.pendingDependencies > 0 ? "waiting" : isDue ? "queued" : "scheduled",
     input,
     maxAttempts: options.maxAttempts ?? definition.defaults.maxAttempts,
     timeoutMs: options.timeoutMs ?? definition.defaults.timeoutMs,
-    queue: options.queue ?? definition.defaults.queue,
+    queue:
+      keyConcurrency && concurrencyKey !== null
+        ? keyQueue(definition, concurrencyKey, id, keyConcurrency.maxPerKey)
+        : (options.queue ?? definition.defaults.queue),
+    concurrencyKey,
     priority: options.priority ?? definition.defaults.priority,
     runAt,
     idempotencyKey: options.idempotencyKey ?? null,

@@ -36,6 +36,13 @@ export async function enqueueRuns(
     const prefix = items.length === 1 && pathPrefix.length === 0 ? [] : [...pathPrefix, index];
     const definition = findTask(catalog, item.task, [...prefix, "task"], issues);
     if (!definition) return;
+    if (definition.keyConcurrency && item.options?.queue !== undefined) {
+      issues.push({
+        path: [...prefix, "options", "queue"],
+        message: `task "${definition.name}" is limited per key and runs in its key's queue; it takes no queue`,
+      });
+      return;
+    }
     const input = validateInput(definition, item.input, [...prefix, "input"], issues);
     if (input.ok)
       runs.push(buildRun(definition, input.value, item.options ?? {}, now, { ...standalone, ...placement }));

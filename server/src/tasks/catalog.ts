@@ -1,14 +1,44 @@
-import { describeTask, type TaskDefinition, type TaskInfo } from "@conveyor/shared";
+import {
+  bundledEvents,
+  describeTask,
+  type EventDefinition,
+  type EventInfo,
+  type TaskDefinition,
+  type TaskInfo,
+  type TaskTrigger,
+} from "@conveyor/shared";
+import { z } from "zod";
 
-/** The tasks an API process accepts, by name. */
+/** A task subscribed to an event, through one of its triggers. */
+export interface Subscriber {
+  task: TaskDefinition;
+  trigger: TaskTrigger;
+}
+
+/** The tasks an API process accepts, by name, and the events they and their steps use. */
 export class TaskCatalog {
   readonly #byName = new Map<string, TaskDefinition>();
+  readonly #events = new Map<string, EventDefinition>();
+  readonly #subscribers = new Map<string, Subscriber[]>();
 
-  constructor(definitions: Iterable<TaskDefinition>) {
+  constructor(definitions: Iterable<TaskDefinition>, events: Iterable<EventDefinition> = bundledEvents) {
     for (const definition of definitions) {
       if (this.#byName.has(definition.name)) throw new Error(`Task "${definition.name}" is defined twice`);
       this.#byName.set(definition.name, definition);
     }
+    for (const event of events) this.#addEvent(event);
+    for (const task of this.all()) {
+      for (const trigger of task.on) {
+        this.#addEvent(trigger.event);
+        this.#subscribers.set(trigger.event.name, [...(this.#subscribers.get(trigger.event.name) ?? []), { task, trigger }]);
+      }
+    }
+  }
+
+  #addEvent(event: EventDefinition): void {
+    const known = this.#events.get(event.name);
+    if (known && known !== event) throw new Error(`Event "${event.name}" is defined twice`);
+    this.#events.set(event.name, event);
   }
 
   get(name: string): TaskDefinition | undefined {
@@ -30,4 +60,36 @@ export class TaskCatalog {
   all(): TaskDefinition[] {
     return this.names().flatMap((name) => this.#byName.get(name) ?? []);
   }
+
+  event(name: string): EventDefinition | undefined {
+    return this.#events.get(name);
+  }
+
+  eventNames(): string[] {
+    return [...this.#events.keys()].sort();
+  }
+
+  /** The tasks that start a run when `event` is emitted. */
+  subscribers(event: string): readonly Subscriber[] {
+    return this.#subscribers.get(event) ?? [];
+  }
+
+  /** Descriptions for `events.definitions`, computed once. */
+  describeEvents(): EventInfo[] {
+    this.#describedEvents ??= this.eventNames().flatMap((name) => {
+      const event = this.#events.get(name);
+      if (!event) return [];
+      return [
+        {
+          name,
+          description: event.description,
+          payloadSchema: z.toJSONSchema(event.payload, { io: "input", unrepresentable: "any" }),
+          subscribers: this.subscribers(name).map((subscriber) => subscriber.task.name),
+        },
+      ];
+    });
+    return this.#describedEvents;
+  }
+
+  #describedEvents: EventInfo[] | undefined;
 }

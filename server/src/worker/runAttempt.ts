@@ -1,5 +1,7 @@
 import { type Backoff, type RunError, retryDelayMs } from "@conveyor/shared";
 import { describeZodError } from "../errors.js";
+import { DurableSteps } from "../steps/durableSteps.js";
+import type { Executor } from "../db/client.js";
 import type { ClaimedRun } from "../runs/sql/claimRuns.js";
 import type { AttemptOutcome } from "../runs/sql/completeRuns.js";
 import type { AttemptActivity } from "./attemptActivity.js";
@@ -7,6 +9,7 @@ import {
   InputValidationError,
   NonRetryableError,
   OutputValidationError,
+  RetryAfterError,
   RunCancelledError,
   TaskTimeoutError,
   WorkerLostError,
@@ -15,6 +18,13 @@ import {
 import type { TaskImplementation } from "./taskImplementation.js";
 
 type Settled = { ok: true; value: unknown } | { ok: false; error: unknown } | { abandoned: true };
+
+/** What an attempt needs besides its run: the database for durable steps, and a per-key rate gate. */
+export interface AttemptServices {
+  db: Executor;
+  /** For a task rate-limited per key: takes a start for the input's key, or says when the next window opens. */
+  takeKeyedRateSlot: ((input: unknown) => Promise<Date | null>) | null;
+}
 
 /** One attempt of one run: validate, execute under a timeout, validate, and decide what happens next. */
 export class RunAttempt {
@@ -27,7 +37,12 @@ export class RunAttempt {
     private readonly implementation: TaskImplementation,
     readonly activity: AttemptActivity,
     private readonly abortGraceMs: number,
-  ) {}
+    private readonly services: AttemptServices,
+  ) {
+    this.#steps = new DurableSteps(services.db, { id: run.id, attempt: run.attempt });
+  }
+
+  readonly #steps: DurableSteps;
 
   /** Asks the task to stop because the worker is shutting down; the run will be requeued. */
   interrupt(): void {
@@ -59,6 +74,18 @@ export class RunAttempt {
       );
     }
 
+    if (this.services.takeKeyedRateSlot) {
+      let nextWindow: Date | null;
+      try {
+        nextWindow = await this.services.takeKeyedRateSlot(input.data);
+      } catch (error) {
+        return this.#fail(error);
+      }
+      // To the key's next window without using an attempt.
+      if (nextWindow) return { kind: "defer", until: nextWindow, reason: "rate limit" };
+    }
+
+    const steps = this.#steps;
     const timer = setTimeout(() => {
       this.#controller.abort(
         new TaskTimeoutError(`attempt ${this.run.attempt} timed out after ${this.run.timeoutMs} ms`),
@@ -72,8 +99,14 @@ export class RunAttempt {
         signal: this.#controller.signal,
         progress: (progress) => this.activity.progress(progress),
         logger: this.activity.logger,
+        step: (name, fn, schema) => steps.step(name, fn, schema),
+        sleep: (name, duration) => steps.sleep(name, duration),
+        waitForEvent: (name, options) => steps.waitForEvent(name, options),
       }),
     ).finally(() => clearTimeout(timer));
+
+    // Recorded before the code unwound: the run sleeps or waits whatever the code did afterwards.
+    if (steps.suspension) return { kind: "suspend", ...steps.suspension };
 
     if ("ok" in settled && settled.ok) {
       const output = definition.output.safeParse(settled.value);
@@ -111,7 +144,8 @@ export class RunAttempt {
     const error = toRunError(raw, this.run.attempt);
     const isLastAttempt = this.run.attempt >= this.run.maxAttempts;
     if (!error.isRetryable || isLastAttempt) return { kind: "failed", error };
-    return { kind: "retry", error, delayMs: retryDelayMs(this.#backoff(), this.run.attempt) };
+    const delayMs = raw instanceof RetryAfterError ? raw.delayMs : retryDelayMs(this.#backoff(), this.run.attempt);
+    return { kind: "retry", error, delayMs };
   }
 
   #backoff(): Backoff {

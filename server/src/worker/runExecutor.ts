@@ -1,3 +1,4 @@
+import { limitKeySchema } from "@conveyor/shared";
 import { context, SpanKind, trace } from "@opentelemetry/api";
 import DataLoader from "dataloader";
 import pLimit, { type LimitFunction } from "p-limit";
@@ -40,12 +41,25 @@ const outcomeLabel: Record<AttemptOutcome["kind"], string> = {
   failed: "failed",
   retry: "retried",
   requeue: "requeued",
+  suspend: "suspended",
+  defer: "deferred",
 };
 
 /** Why an attempt that did not succeed ended, for its span's status. */
 function outcomeMessage(outcome: AttemptOutcome): string {
-  if (outcome.kind === "failed" || outcome.kind === "retry") return outcome.error.message;
-  return outcome.kind === "requeue" ? "requeued by a worker shutdown" : "succeeded";
+  switch (outcome.kind) {
+    case "failed":
+    case "retry":
+      return outcome.error.message;
+    case "requeue":
+      return "requeued by a worker shutdown";
+    case "suspend":
+      return `suspended at step "${outcome.waitpoint.step}"`;
+    case "defer":
+      return `deferred: ${outcome.reason}`;
+    case "succeeded":
+      return "succeeded";
+  }
 }
 
 /** Collects the calls made in one turn of the event loop into one statement. */
@@ -157,8 +171,9 @@ export class RunExecutor {
 
   async #claimAndRun(runId: string, implementation: TaskImplementation) {
     if (this.#isDraining) throw new Error("worker is shutting down; the job stays queued");
-    const { name, defaults } = implementation.definition;
-    if (defaults.rateLimit) {
+    const { name, defaults, rateLimitKey } = implementation.definition;
+    // A limit per key needs the run's input, so it is applied after the claim (see RunAttempt).
+    if (defaults.rateLimit && !rateLimitKey) {
       const nextWindow = await takeRateSlot(this.options.db, name, defaults.rateLimit);
       if (nextWindow) {
         // To the next window without using an attempt; the run's new job waits for it.
@@ -204,7 +219,16 @@ export class RunExecutor {
       },
       this.options.logger,
     );
-    return new RunAttempt(run, implementation, activity, this.options.abortGraceMs);
+    const { rateLimit } = implementation.definition.defaults;
+    const { rateLimitKey, name } = implementation.definition;
+    const { db } = this.options;
+    return new RunAttempt(run, implementation, activity, this.options.abortGraceMs, {
+      db,
+      takeKeyedRateSlot:
+        rateLimit && rateLimitKey
+          ? (input) => takeRateSlot(db, `${name}:${limitKeySchema.parse(rateLimitKey.key(input))}`, rateLimit)
+          : null,
+    });
   }
 
   /**

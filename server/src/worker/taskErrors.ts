@@ -32,3 +32,35 @@ export class WorkerShutdownError extends Error {
 export class RunCancelledError extends Error {
   override name = "RunCancelledError";
 }
+
+/**
+ * Thrown by a task that knows when trying again can work (a 429 with `Retry-After`): the next
+ * attempt comes after `delayMs` instead of the backoff's delay. It still uses an attempt.
+ */
+export class RetryAfterError extends Error {
+  override name = "RetryAfterError";
+  constructor(
+    readonly delayMs: number,
+    message = `asked to retry after ${delayMs} ms`,
+  ) {
+    super(message);
+    if (!Number.isFinite(delayMs) || delayMs < 0) throw new RangeError(`RetryAfterError: delayMs must be ≥ 0, got ${delayMs}`);
+  }
+}
+
+/** Thrown by `ctx.waitForEvent` when its timeout passes first; a task may catch it and go on. */
+export class WaitTimeoutError extends Error {
+  override name = "WaitTimeoutError";
+  constructor(
+    readonly step: string,
+    readonly event: string,
+    readonly deadline: Date,
+  ) {
+    super(`step "${step}" waited for event "${event}" until ${deadline.toISOString()} and none came`);
+  }
+}
+
+/** A step's name was used twice in one attempt, or its stored result no longer fits its schema. */
+export class StepDefinitionError extends NonRetryableError {
+  override name = "StepDefinitionError";
+}

@@ -1,5 +1,6 @@
 import type { LogLevel, ProgressInput, TaskDefinition, TaskParsedInput } from "@conveyor/shared";
 import type { z } from "zod";
+import type { DurableSteps } from "../steps/durableSteps.js";
 
 export type RunLogger = Record<LogLevel, (message: string, fields?: Record<string, unknown>) => void>;
 
@@ -15,6 +16,18 @@ export interface TaskContext {
   progress(progress: ProgressInput): void;
   /** Lines are kept with the run as `run.log` events. */
   logger: RunLogger;
+  /**
+   * A named step whose result is stored with the run: later attempts (a retry, a resumed sleep or
+   * wait, a lost worker's run) get the stored result instead of running it again.
+   */
+  step: DurableSteps["step"];
+  /** Suspends the run for `ms` (or until a date) without holding a worker slot; survives restarts. */
+  sleep: DurableSteps["sleep"];
+  /**
+   * Suspends the run until the event is emitted (matching `match`) or the step is completed
+   * through `runs.complete`; throws `WaitTimeoutError` after `timeoutMs`.
+   */
+  waitForEvent: DurableSteps["waitForEvent"];
 }
 
 /** A task's code, bound to its definition so the compiler checks input and output types. */

@@ -9,6 +9,13 @@ const jobMaxAttempts = 25;
 
 const runJobKeyPrefix = "run:";
 
+/**
+ * Every run's job is flagged with its task and queue, so that a worker skips the jobs of a paused
+ * task or queue (graphile-worker's `forbiddenFlags`) without touching them.
+ */
+const taskFlagPrefix = "task:";
+const queueFlagPrefix = "queue:";
+
 /** The job key of a run's single job, so the job can be found, replaced and removed by run id. */
 export function runJobKey(runId: string): string {
   return `${runJobKeyPrefix}${runId}`;
@@ -23,10 +30,18 @@ export function runJobSpecs(runs: SQL): SQL {
   return sql`array(
     select row(
       j.task, json_build_object('runId', j.id), j.queue, j.run_at, ${jobMaxAttempts}::int,
-      ${runJobKeyPrefix} || j.id, j.priority, null
+      ${runJobKeyPrefix} || j.id, j.priority,
+      case when j.queue is null then array[${taskFlagPrefix} || j.task]
+        else array[${taskFlagPrefix} || j.task, ${queueFlagPrefix} || j.queue] end
     )::graphile_worker.job_spec
     from ${runs} as j
   )`;
+}
+
+
+/** The job flag that pausing `target` forbids. */
+export function pauseFlag(target: { kind: "task" | "queue"; name: string }): string {
+  return `${target.kind === "task" ? taskFlagPrefix : queueFlagPrefix}${target.name}`;
 }
 
 /**

@@ -19,9 +19,9 @@ export interface ClaimedRun {
 /**
  * The CTEs `claimed` (runs marked `running` under `workerId`, this process's one id) and `started`
  * (their `run.started` events). A run that is already `running` was claimed by a worker that
- * died: it is claimed again, as a new attempt. Terminal or cancelled runs, and retries whose
- * backoff is not over (a stale job of a crashed attempt), are not claimed: their job is simply
- * dropped.
+ * died: it is claimed again, as a new attempt. A suspended (`waiting`) run is claimed once its
+ * wake-up time comes. Terminal or cancelled runs, and retries whose backoff is not over (a stale
+ * job of a crashed attempt), are not claimed: their job is simply dropped.
  */
 export function claimCtes(workerId: string, runIds: readonly string[]): SQL {
   return sql`claimed as (
@@ -33,8 +33,9 @@ export function claimCtes(workerId: string, runIds: readonly string[]): SQL {
         worker_id = ${workerId},
         updated_at = now()
       where r.id = any(${uuidArray(runIds)}::uuid[])
-        and r.status in ('queued', 'scheduled', 'retrying', 'running')
-        and (r.status <> 'retrying' or r.next_attempt_at <= now())
+        and r.status in ('queued', 'scheduled', 'retrying', 'running', 'waiting')
+        -- A suspended run is due at its wake-up or wait deadline; one waiting on its flow has none.
+        and (r.status not in ('retrying', 'waiting') or r.next_attempt_at <= now())
       returning r.id, r.task, r.input, r.attempts, r.max_attempts, r.timeout_ms, r.flow_id, r.worker_id, r.run_at, r.trace_context
     ), started as (
       insert into events (run_id, flow_id, type, payload)

@@ -10,7 +10,22 @@ export type AttemptOutcome =
   | { kind: "retry"; error: RunError; delayMs: number }
   | { kind: "failed"; error: RunError }
   /** Interrupted by a worker shutdown: back to the queue, the attempt not counted. */
-  | { kind: "requeue" };
+  | { kind: "requeue" }
+  /**
+   * The task sleeps or waits (`ctx.sleep`, `ctx.waitForEvent`): the run is `waiting` without its
+   * attempt counted, its job due at `until` (sooner if the wait is completed meanwhile).
+   */
+  | { kind: "suspend"; until: Date; waitpoint: Waitpoint }
+  /** It may not start yet (a per-key rate limit): `scheduled` at `until`, the attempt not counted. */
+  | { kind: "defer"; until: Date; reason: string };
+
+/** What a suspended run waits for, as its `run.waiting` event tells it. */
+export interface Waitpoint {
+  step: string;
+  kind: "sleep" | "wait";
+  /** The event a wait is for. */
+  event: string | null;
+}
 
 export interface Completion {
   runId: string;
@@ -26,7 +41,7 @@ export interface CompletedRun {
   id: string;
   flowId: string | null;
   task: string;
-  status: "succeeded" | "retrying" | "failed" | "queued";
+  status: "succeeded" | "retrying" | "failed" | "queued" | "waiting" | "scheduled";
   queue: string | null;
   priority: number;
   nextAttemptAt: Date | null;
@@ -48,30 +63,39 @@ export function completionCtes(completions: readonly Completion[]): SQL {
     output: outcome.kind === "succeeded" ? (outcome.output ?? null) : null,
     error: outcome.kind === "retry" || outcome.kind === "failed" ? outcome.error : null,
     delay_ms: outcome.kind === "retry" ? outcome.delayMs : null,
+    until: outcome.kind === "suspend" || outcome.kind === "defer" ? outcome.until.toISOString() : null,
+    detail:
+      outcome.kind === "suspend" ? outcome.waitpoint : outcome.kind === "defer" ? { reason: outcome.reason } : null,
     progress,
   }));
   return sql`c as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(
-        run_id uuid, attempt int, kind text, output jsonb, error jsonb, delay_ms int, progress jsonb)
+        run_id uuid, attempt int, kind text, output jsonb, error jsonb, delay_ms int, until timestamptz,
+        detail jsonb, progress jsonb)
     ), updated as (
       update runs r set
         status = case c.kind
           when 'succeeded' then 'succeeded' when 'retry' then 'retrying'
-          when 'failed' then 'failed' else 'queued' end,
+          when 'failed' then 'failed' when 'suspend' then 'waiting' when 'defer' then 'scheduled'
+          else 'queued' end,
         output = case when c.kind = 'succeeded' then c.output else r.output end,
         error = case when c.kind in ('retry', 'failed') then c.error
           when c.kind = 'succeeded' then null else r.error end,
         progress = coalesce(c.progress, r.progress),
-        attempts = case when c.kind = 'requeue' then r.attempts - 1 else r.attempts end,
-        next_attempt_at = case when c.kind = 'retry' then now() + c.delay_ms * interval '1 millisecond' end,
+        attempts = case when c.kind in ('requeue', 'suspend', 'defer') then r.attempts - 1 else r.attempts end,
+        -- A running run's next_attempt_at is set only by a wake-up (a wait completed while this
+        -- attempt ran, see wakeRuns): a suspension then resumes at once instead of at its deadline.
+        next_attempt_at = case when c.kind = 'retry' then now() + c.delay_ms * interval '1 millisecond'
+          when c.kind = 'suspend' then least(coalesce(r.next_attempt_at, c.until), c.until) end,
+        run_at = case when c.kind = 'defer' then c.until else r.run_at end,
         finished_at = case when c.kind in ('succeeded', 'failed') then now() end,
-        worker_id = case when c.kind = 'requeue' then null else r.worker_id end,
+        worker_id = case when c.kind in ('requeue', 'suspend', 'defer') then null else r.worker_id end,
         updated_at = now()
       from c
       where r.id = any(${uuidArray(completions.map((completion) => completion.runId))}::uuid[])
         and r.id = c.run_id and r.status = 'running' and r.attempts = c.attempt
-      returning r.id, r.flow_id, r.task, r.status, r.queue, r.priority, r.next_attempt_at, r.attempts, r.error,
-        r.started_at, r.finished_at, c.kind, c.attempt
+      returning r.id, r.flow_id, r.task, r.status, r.queue, r.priority, r.next_attempt_at, r.run_at, r.attempts,
+        r.error, r.started_at, r.finished_at, c.kind, c.attempt, c.detail
     ), ${rollUpCte("rolled_up", "updated", 1)}, recorded as (
       insert into events (run_id, flow_id, type, payload)
       select id, flow_id,
@@ -81,6 +105,8 @@ export function completionCtes(completions: readonly Completion[]): SQL {
             'durationMs', round(extract(epoch from finished_at - started_at) * 1000))
           when 'retry' then jsonb_build_object('attempt', attempt, 'error', error, 'nextAttemptAt', next_attempt_at)
           when 'failed' then jsonb_build_object('attempt', attempt, 'error', error)
+          when 'suspend' then jsonb_build_object('attempt', attempt, 'until', next_attempt_at) || detail
+          when 'defer' then jsonb_build_object('runAt', run_at) || detail
           else jsonb_build_object('attempt', attempt, 'reason', 'worker shutdown')
         end
       from updated
@@ -88,10 +114,10 @@ export function completionCtes(completions: readonly Completion[]): SQL {
     ), jobs as (
       -- Most batches only finish runs: add_jobs is not called at all then, as even an empty call
       -- writes and announces a job insert that wakes every worker.
-      select case when exists (select from updated where status in ('retrying', 'queued'))
+      select case when exists (select from updated where status in ('retrying', 'queued', 'waiting', 'scheduled'))
         then (select count(*) from graphile_worker.add_jobs(${runJobSpecs(sql`(
-          select id, task, queue, priority, next_attempt_at as run_at
-          from updated where status in ('retrying', 'queued')
+          select id, task, queue, priority, case when status = 'scheduled' then run_at else next_attempt_at end as run_at
+          from updated where status in ('retrying', 'queued', 'waiting', 'scheduled')
         )`)})) else 0 end as added
     )`;
 }

@@ -25,6 +25,7 @@ export interface NewRun {
   idempotencyExpiresAt: Date | null;
   rerunOf: string | null;
   scheduleId: string | null;
+  concurrencyKey: string | null;
 }
 
 /**
@@ -57,6 +58,7 @@ async function writeRuns(db: Executor, runs: readonly NewRun[], traceparent: str
     rerun_of: run.rerunOf,
     schedule_id: run.scheduleId,
     trace_context: traceparent,
+    concurrency_key: run.concurrencyKey,
   }));
   const keys = runs.flatMap((run) => (run.idempotencyKey ? [run.idempotencyKey] : []));
   if (keys.length > 0) {
@@ -70,7 +72,8 @@ async function writeRuns(db: Executor, runs: readonly NewRun[], traceparent: str
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
         id uuid, task text, status text, input jsonb, max_attempts int, timeout_ms int, queue text, priority int,
         run_at timestamptz, flow_id uuid, flow_node text, pending_dependencies int, input_mode text,
-        idempotency_key text, idempotency_expires_at timestamptz, rerun_of uuid, schedule_id uuid, trace_context text)
+        idempotency_key text, idempotency_expires_at timestamptz, rerun_of uuid, schedule_id uuid, trace_context text,
+        concurrency_key text)
     ), keyed as (
       insert into run_idempotency_keys (key, run_id, expires_at)
       select idempotency_key, id, coalesce(idempotency_expires_at, 'infinity') from input
@@ -80,10 +83,10 @@ async function writeRuns(db: Executor, runs: readonly NewRun[], traceparent: str
     ), new_runs as (
       insert into runs (id, task, status, input, max_attempts, timeout_ms, queue, priority, run_at, flow_id,
         flow_node, pending_dependencies, input_mode, idempotency_key, idempotency_expires_at, rerun_of, schedule_id,
-        trace_context)
+        trace_context, concurrency_key)
       select id, task, status, coalesce(input, 'null'::jsonb), max_attempts, timeout_ms, queue, priority, run_at,
         flow_id, flow_node, pending_dependencies, input_mode, idempotency_key, idempotency_expires_at, rerun_of,
-        schedule_id, trace_context
+        schedule_id, trace_context, concurrency_key
       from input
       where idempotency_key is null or id in (select run_id from keyed)
       returning id, flow_id, status, task, run_at, queue, priority
