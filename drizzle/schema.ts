@@ -295,7 +295,8 @@ export const emittedEvents = pgTable(
     name: text("name").notNull(),
     payload: jsonb("payload").notNull(),
     idempotencyKey: text("idempotency_key"),
-    runIds: uuid("run_ids").array().notNull().default(sql`'{}'`),
+    /** The runs it started: `{ id, task }` each. */
+    runs: jsonb("runs").$type<{ id: string; task: string }[]>().notNull().default([]),
     resumedRunIds: uuid("resumed_run_ids").array().notNull().default(sql`'{}'`),
     createdAt: timestamptz("created_at").notNull().defaultNow(),
   },

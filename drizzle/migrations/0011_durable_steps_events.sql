@@ -25,7 +25,7 @@ CREATE TABLE "emitted_events" (
 	"name" text NOT NULL,
 	"payload" jsonb NOT NULL,
 	"idempotency_key" text,
-	"run_ids" uuid[] DEFAULT '{}' NOT NULL,
+	"runs" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"resumed_run_ids" uuid[] DEFAULT '{}' NOT NULL,
 	"created_at" timestamptz DEFAULT now() NOT NULL
 );

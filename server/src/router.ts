@@ -5,6 +5,7 @@ import { flowsRouter } from "./flows/router.js";
 import { healthProcedure } from "./health.js";
 import { hotelsRouter } from "./hotels/router.js";
 import { imagesRouter } from "./images/router.js";
+import { pausesRouter } from "./pauses/router.js";
 import { reportsRouter } from "./reports/router.js";
 import { runsRouter } from "./runs/router.js";
 import { schedulesRouter } from "./schedules/router.js";
@@ -28,6 +29,7 @@ export const appRouter = router({
   reports: reportsRouter,
   cache: cacheRouter,
   stats: statsRouter,
+  pauses: pausesRouter,
   tokens: tokensRouter,
   auth: authRouter,
 });

@@ -42,7 +42,7 @@ export const emittedEventSchema = z.object({
   id: z.uuid(),
   name: z.string(),
   /** The runs of the tasks subscribed to it, started in the emit's transaction. */
-  runIds: z.array(z.uuid()),
+  runs: z.array(z.object({ id: z.uuid(), task: z.string() })),
   /** The runs whose waiting step it completed. */
   resumedRunIds: z.array(z.uuid()),
   /** True when the idempotency key had been used: nothing was started or resumed this time. */

@@ -140,7 +140,12 @@ export function defineTask<const Name extends string, Input extends z.ZodType, O
   if ((spec.concurrencyKey === undefined) !== (spec.maxPerKey === undefined)) {
     throw new Error(`task "${spec.name}": concurrencyKey and maxPerKey go together`);
   }
-  const maxPerKey = z.number().int().min(1).max(maxPerKeyLimit).parse(spec.maxPerKey ?? 1);
+  const maxPerKey = z
+    .number()
+    .int()
+    .min(1)
+    .max(maxPerKeyLimit)
+    .parse(spec.maxPerKey ?? 1);
   const on = (spec.on ?? []).map(
     (trigger): TaskTrigger<z.input<Input>> =>
       "payload" in trigger ? { event: trigger, input: (payload: z.input<Input>) => payload } : trigger,

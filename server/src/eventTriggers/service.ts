@@ -38,7 +38,11 @@ function parsePayload(
  * for it. An unknown name or a bad payload is an `InputError` naming the field, and nothing is
  * written. A repeated idempotency key starts nothing and returns the first emit.
  */
-export async function emitEventByName(db: Executor, catalog: TaskCatalog, input: EmitEventInput): Promise<EmittedEvent> {
+export async function emitEventByName(
+  db: Executor,
+  catalog: TaskCatalog,
+  input: EmitEventInput,
+): Promise<EmittedEvent> {
   const definition = catalog.event(input.name);
   if (!definition) {
     throw new InputError([
@@ -51,8 +55,14 @@ export async function emitEventByName(db: Executor, catalog: TaskCatalog, input:
   const items: EnqueueItem[] = [];
   for (const { task, trigger } of catalog.subscribers(definition.name)) {
     if (trigger.accepts && !trigger.accepts(payload.value)) continue;
-    const idempotencyKey = input.idempotencyKey ? `event:${definition.name}:${input.idempotencyKey}:${task.name}` : undefined;
-    items.push({ task: task.name, input: trigger.input(payload.value), ...(idempotencyKey ? { options: { idempotencyKey } } : {}) });
+    const idempotencyKey = input.idempotencyKey
+      ? `event:${definition.name}:${input.idempotencyKey}:${task.name}`
+      : undefined;
+    items.push({
+      task: task.name,
+      input: trigger.input(payload.value),
+      ...(idempotencyKey ? { options: { idempotencyKey } } : {}),
+    });
   }
 
   return db.transaction(async (tx) => {
@@ -67,20 +77,34 @@ export async function emitEventByName(db: Executor, catalog: TaskCatalog, input:
         .select()
         .from(schema.emittedEvents)
         .where(
-          and(eq(schema.emittedEvents.name, definition.name), eq(schema.emittedEvents.idempotencyKey, input.idempotencyKey)),
+          and(
+            eq(schema.emittedEvents.name, definition.name),
+            eq(schema.emittedEvents.idempotencyKey, input.idempotencyKey),
+          ),
         );
-      if (!first) throw new Error(`event "${definition.name}" with key ${input.idempotencyKey} was neither new nor found`);
-      return { id: first.id, name: first.name, runIds: first.runIds, resumedRunIds: first.resumedRunIds, isDuplicate: true };
+      if (!first)
+        throw new Error(`event "${definition.name}" with key ${input.idempotencyKey} was neither new nor found`);
+      return {
+        id: first.id,
+        name: first.name,
+        runs: first.runs,
+        resumedRunIds: first.resumedRunIds,
+        isDuplicate: true,
+      };
     }
     // The subscribers' inputs come from the payload; a mapping the task's schema rejects is reported under it.
     const runs = await enqueueRuns(tx, catalog, items, ["payload", "subscribers"]);
-    const resumed = await wakeRuns(tx, await completeWaits(tx, definition.name, payload.value), `event ${definition.name}`);
-    const runIds = runs.map((run) => run.id);
+    const resumed = await wakeRuns(
+      tx,
+      await completeWaits(tx, definition.name, payload.value),
+      `event ${definition.name}`,
+    );
+    const started = runs.map((run, index) => ({ id: run.id, task: items[index]?.task ?? "" }));
     await tx
       .update(schema.emittedEvents)
-      .set({ runIds, resumedRunIds: resumed })
+      .set({ runs: started, resumedRunIds: resumed })
       .where(eq(schema.emittedEvents.id, id));
-    return { id, name: definition.name, runIds, resumedRunIds: resumed, isDuplicate: false };
+    return { id, name: definition.name, runs: started, resumedRunIds: resumed, isDuplicate: false };
   });
 }
 
@@ -111,10 +135,13 @@ export async function completeWaitpoint(
     .where(and(eq(schema.runSteps.runId, input.id), eq(schema.runSteps.name, input.waitpoint)));
   if (!step) throw new NotFoundError(`run ${input.id} has no step "${input.waitpoint}"`);
   if (step.kind !== "wait" || !step.eventName) {
-    throw new InputError([{ path: ["waitpoint"], message: `step "${input.waitpoint}" is a ${step.kind}, not a wait for an event` }]);
+    throw new InputError([
+      { path: ["waitpoint"], message: `step "${input.waitpoint}" is a ${step.kind}, not a wait for an event` },
+    ]);
   }
   const definition = catalog.event(step.eventName);
-  if (!definition) throw new Error(`step "${input.waitpoint}" waits for event "${step.eventName}", which this API does not know`);
+  if (!definition)
+    throw new Error(`step "${input.waitpoint}" waits for event "${step.eventName}", which this API does not know`);
   const payload = parsePayload(definition, input.output, ["output"]);
   if (!payload.ok) throw new InputError(payload.issues);
   return db.transaction(async (tx) => {

@@ -1,4 +1,5 @@
 import {
+  completeWaitpointInputSchema,
   enqueueItemSchema,
   enqueueManyInputSchema,
   listRunsInputSchema,
@@ -9,6 +10,8 @@ import {
 } from "@conveyor/shared";
 import { cachedListingQuery, invalidateAfter } from "../cache/procedures.js";
 import { watchRun } from "../events/watch.js";
+import { completeWaitpoint } from "../eventTriggers/service.js";
+import { readSteps } from "../steps/sql/readSteps.js";
 import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
 import {
   cancelManyRuns,
@@ -39,6 +42,19 @@ export const runsRouter = router({
   ),
 
   get: viewerProcedure.input(runIdInputSchema).query(({ ctx, input }) => getRun(ctx.db, input.id)),
+
+  /** The run's durable steps: stored results, and the sleep or wait it is in with its deadline. */
+  steps: viewerProcedure.input(runIdInputSchema).query(async ({ ctx, input }) => {
+    await getRun(ctx.db, input.id);
+    return readSteps(ctx.db, input.id);
+  }),
+
+  /** Completes a waiting `waitForEvent` step with a payload of its event's schema, and resumes the run. */
+  complete: operatorProcedure
+    .input(completeWaitpointInputSchema)
+    .mutation(({ ctx, input }) =>
+      invalidateAfter(ctx, "runControl", () => completeWaitpoint(ctx.db, ctx.catalog, input)),
+    ),
 
   /** Micro-cached (≤ 1 s): run states change without the API's knowledge; enqueues invalidate at once. */
   list: cachedListingQuery("runs", listRunsInputSchema, (ctx, input) => listRuns(ctx.db, input)),

@@ -83,11 +83,21 @@ export class DurableSteps {
    * Suspends the run until `event` is emitted with a payload containing `match`, or the step is
    * completed through `runs.complete`; returns the payload. Throws `WaitTimeoutError` after `timeoutMs`.
    */
-  async waitForEvent<E extends EventDefinition>(name: string, options: WaitForEventOptions<E>): Promise<EventPayload<E>> {
+  async waitForEvent<E extends EventDefinition>(
+    name: string,
+    options: WaitForEventOptions<E>,
+  ): Promise<EventPayload<E>> {
     const { event } = options;
     let stored = await this.#begin(name);
     if (stored && stored.status === "waiting" && stored.waitUntil && stored.waitUntil.getTime() <= Date.now()) {
-      const outcome = await this.#record({ name, kind: "wait", status: "timed_out", output: null, waitUntil: stored.waitUntil, eventName: event.name });
+      const outcome = await this.#record({
+        name,
+        kind: "wait",
+        status: "timed_out",
+        output: null,
+        waitUntil: stored.waitUntil,
+        eventName: event.name,
+      });
       stored = outcome.status === "timed_out" ? { ...stored, status: "timed_out" } : await this.#reread(name);
     }
     // The payload schema is E's own, so what it parses is E's payload.
@@ -144,7 +154,9 @@ export class DurableSteps {
     if (!schema) return value as T;
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
-      throw new StepDefinitionError(`step "${name}" result does not match its schema: ${describeZodError(parsed.error)}`);
+      throw new StepDefinitionError(
+        `step "${name}" result does not match its schema: ${describeZodError(parsed.error)}`,
+      );
     }
     return parsed.data;
   }

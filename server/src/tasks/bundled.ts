@@ -2,6 +2,7 @@ import type { Config } from "../config/env.js";
 import type { Database } from "../db/client.js";
 import { ImageStorage } from "../images/storage.js";
 import type { TaskImplementation } from "../worker/taskImplementation.js";
+import { approvalRequestImplementation } from "./approvalRequest.js";
 import { implementAuditRecord } from "./auditRecord.js";
 import { noopImplementation, sleepImplementation } from "./diagnostics.js";
 import { implementEmailSend } from "./emailSend.js";
@@ -30,6 +31,7 @@ export function bundledImplementations(db: Database, settings: BundledTaskSettin
     implementEmailSend(db, { mailer: settings.smtpUrl ? createSmtpMailer(settings.smtpUrl) : null }),
     noopImplementation,
     sleepImplementation,
+    approvalRequestImplementation,
     implementAuditRecord(db),
     implementImageResize(db, settings.storage),
     httpFetchImplementation,

@@ -30,7 +30,10 @@ export class TaskCatalog {
     for (const task of this.all()) {
       for (const trigger of task.on) {
         this.#addEvent(trigger.event);
-        this.#subscribers.set(trigger.event.name, [...(this.#subscribers.get(trigger.event.name) ?? []), { task, trigger }]);
+        this.#subscribers.set(trigger.event.name, [
+          ...(this.#subscribers.get(trigger.event.name) ?? []),
+          { task, trigger },
+        ]);
       }
     }
   }

@@ -6,6 +6,7 @@ import {
   type TaskInput,
   type User,
   type UserWrite,
+  userRegistered,
 } from "@conveyor/shared";
 import { desc, eq, lt } from "drizzle-orm";
 import type { z } from "zod";
@@ -13,6 +14,7 @@ import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
 import { violatedUniqueConstraint } from "../db/pgErrors.js";
 import { InputError, NotFoundError } from "../errors.js";
+import { emitEvent } from "../eventTriggers/service.js";
 import { enqueueRuns } from "../runs/service.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
 
@@ -42,10 +44,16 @@ export async function registerUser(
     return await db.transaction(async (tx) => {
       const [inserted] = await tx.insert(schema.users).values({ username, email }).returning();
       if (!inserted) throw new Error("user insert returned nothing");
-      const [welcome, audit] = await enqueueRuns(tx, catalog, [
-        { task: emailSend.name, input: welcomeEmail(inserted) },
-        { task: auditRecord.name, input: auditEntry("user.registered", actor, inserted) },
-      ]);
+      // The welcome email and the audit entry are subscribers of the event (see their tasks' `on`).
+      const registered = await emitEvent(tx, catalog, userRegistered, {
+        userId: inserted.id,
+        username: inserted.username,
+        email: inserted.email,
+        actor,
+        registeredAt: new Date().toISOString(),
+      });
+      const welcome = registered.runs.find((run) => run.task === emailSend.name);
+      const audit = registered.runs.find((run) => run.task === auditRecord.name);
       if (!welcome || !audit) throw new Error("registering a user enqueued fewer runs than asked");
       const [user] = await tx
         .update(schema.users)
@@ -91,16 +99,8 @@ export async function listUsers(db: Executor, query: z.output<typeof listUsersIn
   return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
 }
 
-function welcomeEmail(user: Pick<User, "username" | "email">): TaskInput<typeof emailSend> {
-  return {
-    to: user.email,
-    subject: `Welcome to Conveyor, ${user.username}`,
-    body: `Hello ${user.username},\n\nyour account is ready. This email was enqueued in the same transaction that created it.\n`,
-  };
-}
-
 function auditEntry(
-  action: "user.registered" | "user.deleted",
+  action: "user.deleted",
   actor: string,
   user: Pick<User, "id" | "username" | "email">,
 ): TaskInput<typeof auditRecord> {

@@ -3,23 +3,35 @@ import { ListenConnection } from "../db/listenConnection.js";
 import type { AppLogger } from "../logger.js";
 import { controlChannel } from "../runs/sql/cancelRunRows.js";
 
-const controlMessageSchema = z.object({ cancel: z.array(z.uuid()) });
+const controlMessageSchema = z.union([
+  z.object({ cancel: z.array(z.uuid()) }),
+  z.object({ pausesChanged: z.literal(true) }),
+]);
+
+export interface ControlHandlers {
+  /** Abort the attempts of these runs. */
+  onCancel(runIds: string[]): void;
+  /** A task or queue was paused or resumed. */
+  onPausesChanged(): void;
+}
 
 /**
- * Holds a LISTEN connection for control messages (cancel these running runs) and reconnects when
+ * Holds a LISTEN connection for control messages (cancel these running runs, pauses changed) and reconnects when
  * it drops. A message missed during a reconnect costs little: the run is already cancelled in the
  * database, so the attempt's result is discarded when it ends.
  */
 export class ControlListener {
   readonly #connection: ListenConnection;
 
-  constructor(databaseUrl: string, onCancel: (runIds: string[]) => void, logger: AppLogger) {
+  constructor(databaseUrl: string, handlers: ControlHandlers, logger: AppLogger) {
     this.#connection = new ListenConnection({
       databaseUrl,
       channel: controlChannel,
       onNotification: (payload) => {
         const parsed = controlMessageSchema.safeParse(JSON.parse(payload ?? "null"));
-        if (parsed.success) onCancel(parsed.data.cancel);
+        if (!parsed.success) return;
+        if ("cancel" in parsed.data) handlers.onCancel(parsed.data.cancel);
+        else handlers.onPausesChanged();
       },
       name: "control listener",
       logger,

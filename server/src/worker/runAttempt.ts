@@ -1,9 +1,9 @@
 import { type Backoff, type RunError, retryDelayMs } from "@conveyor/shared";
-import { describeZodError } from "../errors.js";
-import { DurableSteps } from "../steps/durableSteps.js";
 import type { Executor } from "../db/client.js";
+import { describeZodError } from "../errors.js";
 import type { ClaimedRun } from "../runs/sql/claimRuns.js";
 import type { AttemptOutcome } from "../runs/sql/completeRuns.js";
+import { DurableSteps } from "../steps/durableSteps.js";
 import type { AttemptActivity } from "./attemptActivity.js";
 import {
   InputValidationError,

@@ -25,6 +25,8 @@ export interface RunExecutorOptions {
   implementations: ReadonlyMap<string, TaskImplementation>;
   abortGraceMs: number;
   logger: AppLogger;
+  /** Whether the task is paused now: a job fetched before the pause is put back, not started. */
+  isTaskPaused(task: string): boolean;
 }
 
 /** An attempt's outcome was refused because another attempt, or the queue, holds its run now. */
@@ -172,6 +174,12 @@ export class RunExecutor {
   async #claimAndRun(runId: string, implementation: TaskImplementation) {
     if (this.#isDraining) throw new Error("worker is shutting down; the job stays queued");
     const { name, defaults, rateLimitKey } = implementation.definition;
+    if (this.options.isTaskPaused(name)) {
+      // Fetched before the pause reached this worker: its new job carries the task's flag, which
+      // workers skip until the task is resumed.
+      await deferRun(this.options.db, runId, new Date(), "paused");
+      return null;
+    }
     // A limit per key needs the run's input, so it is applied after the claim (see RunAttempt).
     if (defaults.rateLimit && !rateLimitKey) {
       const nextWindow = await takeRateSlot(this.options.db, name, defaults.rateLimit);

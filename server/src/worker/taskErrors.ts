@@ -44,7 +44,8 @@ export class RetryAfterError extends Error {
     message = `asked to retry after ${delayMs} ms`,
   ) {
     super(message);
-    if (!Number.isFinite(delayMs) || delayMs < 0) throw new RangeError(`RetryAfterError: delayMs must be ≥ 0, got ${delayMs}`);
+    if (!Number.isFinite(delayMs) || delayMs < 0)
+      throw new RangeError(`RetryAfterError: delayMs must be ≥ 0, got ${delayMs}`);
   }
 }
 

@@ -12,6 +12,7 @@ import { heartbeat, markStopped, registerWorker } from "../workers/sql/heartbeat
 import { reapDeadWorkers } from "../workers/sql/reapDeadWorkers.js";
 import { releaseOrphanedLocks } from "../workers/sql/releaseOrphanedLocks.js";
 import { ControlListener } from "./controlListener.js";
+import { PausedFlags } from "./pausedFlags.js";
 import { releaseOncePool } from "./releaseOncePool.js";
 import { RunExecutor } from "./runExecutor.js";
 import type { TaskImplementation } from "./taskImplementation.js";
@@ -87,7 +88,10 @@ export async function startIncarnation(
   const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const logger = options.logger.child({ workerId });
   const implementations = new Map(options.implementations.map((item) => [item.definition.name, item]));
+  const paused = new PausedFlags(options.db, logger);
+  await paused.refresh();
   const executor = new RunExecutor({
+    isTaskPaused: (task) => paused.isTaskPaused(task),
     db: options.db,
     workerId,
     concurrency: options.concurrency,
@@ -149,6 +153,8 @@ export async function startIncarnation(
       ...(options.extraCronItems ?? []),
     ]),
     noHandleSignals: true,
+    // A paused task's or queue's jobs stay where they are, skipped by every worker.
+    forbiddenFlags: () => paused.current,
     logger: toGraphileLogger(logger),
     events,
     preset: {
@@ -185,7 +191,11 @@ export async function startIncarnation(
     (error: unknown) =>
       fail(`graphile-worker's runner failed: ${error instanceof Error ? error.message : String(error)}`),
   );
-  const control = new ControlListener(options.databaseUrl, (runIds) => executor.cancel(runIds), logger);
+  const control = new ControlListener(
+    options.databaseUrl,
+    { onCancel: (runIds) => executor.cancel(runIds), onPausesChanged: () => void paused.refresh() },
+    logger,
+  );
   try {
     await heartbeat(options.db, workerId, [...lockIds]);
     await control.start();
@@ -225,6 +235,7 @@ export async function startIncarnation(
     heartbeat(options.db, workerId, [...lockIds])
       .then(async () => {
         lastHeartbeatAt = Date.now();
+        await paused.refresh();
         await reapNow();
         await releaseOrphansWhenDue();
       })

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { defineTask } from "../task.js";
+import { userRegistered } from "../emittedEvents/userRegistered.js";
+import { defineTask, onEvent } from "../task.js";
 
 /** Appends one entry to the audit log; enqueued in the transaction of the write it records. */
 export const auditRecord = defineTask({
@@ -23,6 +24,17 @@ export const auditRecord = defineTask({
     /** True when an earlier attempt of the same run had already written the entry. */
     wasAlreadyRecorded: z.boolean(),
   }),
+  on: [
+    onEvent(userRegistered, {
+      input: (user) => ({
+        action: "user.registered",
+        actor: user.actor,
+        subject: { type: "user", id: String(user.userId) },
+        details: { username: user.username, email: user.email },
+        occurredAt: user.registeredAt,
+      }),
+    }),
+  ],
   defaults: {
     maxAttempts: 10,
     backoff: { initialDelayMs: 1_000, factor: 2, maxDelayMs: 300_000 },

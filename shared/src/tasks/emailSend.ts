@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { defineTask } from "../task.js";
+import { userRegistered } from "../emittedEvents/userRegistered.js";
+import { defineTask, onEvent } from "../task.js";
 
 export const emailSend = defineTask({
   name: "email.send",
@@ -13,6 +14,16 @@ export const emailSend = defineTask({
     status: z.literal("sent"),
     to: z.email(),
   }),
+  // The example app's welcome email: sent for every registration, in the registration's transaction.
+  on: [
+    onEvent(userRegistered, {
+      input: (user) => ({
+        to: user.email,
+        subject: `Welcome to Conveyor, ${user.username}`,
+        body: `Hello ${user.username},\n\nyour account is ready. This email was enqueued in the same transaction that created it.\n`,
+      }),
+    }),
+  ],
   defaults: {
     maxAttempts: 8,
     backoff: { initialDelayMs: 1_000, factor: 2, maxDelayMs: 600_000 },

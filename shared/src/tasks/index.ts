@@ -1,3 +1,4 @@
+import { approvalRequest } from "./approvalRequest.js";
 import { auditRecord } from "./auditRecord.js";
 import { noop, sleep } from "./diagnostics.js";
 import { emailSend } from "./emailSend.js";
@@ -5,7 +6,26 @@ import { httpFetch, httpFetchLimits } from "./httpFetch.js";
 import { imageResize } from "./imageResize.js";
 import { reportGenerate } from "./reportGenerate.js";
 
-export { auditRecord, emailSend, httpFetch, httpFetchLimits, imageResize, noop, reportGenerate, sleep };
+export {
+  approvalRequest,
+  auditRecord,
+  emailSend,
+  httpFetch,
+  httpFetchLimits,
+  imageResize,
+  noop,
+  reportGenerate,
+  sleep,
+};
 
 /** Every task that ships with Conveyor. */
-export const bundledTasks = [reportGenerate, emailSend, noop, sleep, auditRecord, imageResize, httpFetch] as const;
+export const bundledTasks = [
+  reportGenerate,
+  emailSend,
+  noop,
+  sleep,
+  auditRecord,
+  imageResize,
+  httpFetch,
+  approvalRequest,
+] as const;

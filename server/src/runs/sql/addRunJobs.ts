@@ -38,7 +38,6 @@ export function runJobSpecs(runs: SQL): SQL {
   )`;
 }
 
-
 /** The job flag that pausing `target` forbids. */
 export function pauseFlag(target: { kind: "task" | "queue"; name: string }): string {
   return `${target.kind === "task" ? taskFlagPrefix : queueFlagPrefix}${target.name}`;

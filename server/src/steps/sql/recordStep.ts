@@ -17,8 +17,7 @@ export interface StepRecord {
 
 export type RecordedStep =
   /** The attempt no longer holds its run (cancelled, or reclaimed after this worker was cut off). */
-  | { held: false }
-  | { held: true; stored: { status: StepStatus; output: unknown } };
+  { held: false } | { held: true; stored: { status: StepStatus; output: unknown } };
 
 /**
  * Stores a step's result or its wait, only while `attempt` holds the run. A completed step is
