@@ -8,6 +8,8 @@ export const taskInfoSchema = z.object({
   defaults: taskDefaultsSchema,
   inputSchema: z.record(z.string(), z.unknown()),
   outputSchema: z.record(z.string(), z.unknown()),
+  /** For a task limited per key (`concurrencyKey`): how many of a key's runs may run at once; null otherwise. */
+  maxPerKey: z.number().int().nullable(),
 });
 export type TaskInfo = z.infer<typeof taskInfoSchema>;
 
@@ -18,5 +20,6 @@ export function describeTask(definition: TaskDefinition): TaskInfo {
     defaults: definition.defaults,
     inputSchema: z.toJSONSchema(definition.input, { io: "input", unrepresentable: "any" }),
     outputSchema: z.toJSONSchema(definition.output, { io: "output", unrepresentable: "any" }),
+    maxPerKey: definition.keyConcurrency?.maxPerKey ?? null,
   };
 }

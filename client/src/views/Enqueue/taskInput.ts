@@ -1,5 +1,5 @@
-import type { TaskDefinition } from "@conveyor/shared";
 import type { FieldErrors, Resolver, ResolverResult } from "react-hook-form";
+import type { z } from "zod";
 import type { FormField } from "./schemaFields";
 
 export type FormValues = Record<string, string | number | boolean>;
@@ -106,17 +106,17 @@ export function errorsByField(fields: FormField[], issues: InputIssue[]): Record
 }
 
 /**
- * Validates in the browser with the task's own zod schema, so the form rejects exactly what the
- * API would. Without a definition (a task this build does not bundle) only the API validates.
+ * Validates in the browser with the task's own zod schema (or an event's payload schema), so the
+ * form rejects exactly what the API would. Without a schema (a task this build does not bundle)
+ * only the API validates.
  */
 export function taskInputResolver(
   fields: FormField[],
-  definition: TaskDefinition | undefined,
+  schema: z.ZodType | undefined,
 ): Resolver<FormValues, unknown, ResolvedTaskInput> {
   return (values): ResolverResult<FormValues, ResolvedTaskInput> => {
     const { input, issues } = taskInputOf(fields, values);
-    const allIssues =
-      issues.length > 0 || !definition ? issues : (definition.input.safeParse(input).error?.issues ?? []);
+    const allIssues = issues.length > 0 || !schema ? issues : (schema.safeParse(input).error?.issues ?? []);
     if (allIssues.length === 0) return { values: { input }, errors: {} };
     const errors: FieldErrors<FormValues> = {};
     for (const [name, message] of Object.entries(errorsByField(fields, allIssues)))

@@ -31,7 +31,7 @@ export function useTaskInputForm(task: TaskInfo, { initialInput, withOptions = f
   const nodes = useMemo(() => formFromSchema(task.inputSchema), [task.inputSchema]);
   const fields = useMemo(() => fieldsOf(nodes), [nodes]);
   const resolver = useMemo((): Resolver<FormValues, unknown, TaskFormOutput> => {
-    const inputResolver = taskInputResolver(fields, definitions.get(task.name));
+    const inputResolver = taskInputResolver(fields, definitions.get(task.name)?.input);
     return async (values, context, options): Promise<ResolverResult<FormValues, TaskFormOutput>> => {
       const inputResult = await inputResolver(values, context, options);
       const optionsResult = withOptions ? enqueueOptionsOf(values) : { options: undefined };
