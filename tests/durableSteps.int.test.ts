@@ -26,18 +26,26 @@ async function requestApproval(subject: string, timeoutMs = 86_400_000): Promise
 
 describe("ctx.step", () => {
   it("runs a step once: a retried attempt gets the stored result instead of running it again", async () => {
-    const { id } = await app.client.runs.enqueue.mutate({ task: stepped.name, input: { failures: 2, retryAfterMs: 0 } });
+    const { id } = await app.client.runs.enqueue.mutate({
+      task: stepped.name,
+      input: { failures: 2, retryAfterMs: 0 },
+    });
     const run = await waitForRun(database.url, id, isFinished);
     expect(run).toMatchObject({ status: "succeeded", attempts: 3 });
     expect(run.output).toEqual({ stepRanOnAttempt: 1, succeededOnAttempt: 3, stepExecutions: 1 });
     const steps = await app.client.runs.steps.query({ id });
-    expect(steps).toMatchObject([{ name: "remember-attempt", kind: "step", status: "completed", output: { attempt: 1 } }]);
+    expect(steps).toMatchObject([
+      { name: "remember-attempt", kind: "step", status: "completed", output: { attempt: 1 } },
+    ]);
   });
 });
 
 describe("RetryAfterError", () => {
   it("schedules the next attempt after the delay the task asked for, not the backoff's ten minutes", async () => {
-    const { id } = await app.client.runs.enqueue.mutate({ task: stepped.name, input: { failures: 1, retryAfterMs: 1_500 } });
+    const { id } = await app.client.runs.enqueue.mutate({
+      task: stepped.name,
+      input: { failures: 1, retryAfterMs: 1_500 },
+    });
     const retrying = await waitForRun(database.url, id, (run) => run.status === "retrying");
     const recorded = await app.conveyor.db.execute<{ delay_ms: number }>(sql`
       select extract(epoch from (payload->>'nextAttemptAt')::timestamptz - created_at) * 1000 as delay_ms
@@ -63,13 +71,7 @@ describe("ctx.sleep", () => {
     const run = await waitForRun(database.url, id, isFinished);
     expect(run).toMatchObject({ status: "succeeded", attempts: 1 });
     expect(run.output).toEqual({ stepRanOnAttempt: 1, succeededOnAttempt: 1, stepExecutions: 1 });
-    expect(await eventTypes(id)).toEqual([
-      "run.queued",
-      "run.started",
-      "run.waiting",
-      "run.started",
-      "run.succeeded",
-    ]);
+    expect(await eventTypes(id)).toEqual(["run.queued", "run.started", "run.waiting", "run.started", "run.succeeded"]);
     expect((run.finishedAt?.getTime() ?? 0) - (nap?.startedAt.getTime() ?? 0)).toBeGreaterThanOrEqual(700);
   });
 });
@@ -85,16 +87,20 @@ describe("ctx.waitForEvent", () => {
     expect(steps[1]).toMatchObject({ eventName: "approval.decided", match: { subject: "invoice-7" } });
 
     const bad = await badRequest(
-      app.clients.operator.runs.complete.mutate({ id, waitpoint: "decision", output: { subject: "invoice-7", approved: "yes", by: "ops" } }),
+      app.clients.operator.runs.complete.mutate({
+        id,
+        waitpoint: "decision",
+        output: { subject: "invoice-7", approved: "yes", by: "ops" },
+      }),
     );
     expect(bad.issues).toEqual([expect.objectContaining({ path: ["output", "approved"] })]);
     const notAWait = await badRequest(
       app.clients.operator.runs.complete.mutate({ id, waitpoint: "request", output: {} }),
     );
     expect(notAWait.issues).toEqual([expect.objectContaining({ path: ["waitpoint"] })]);
-    expect((await rejection(app.clients.viewer.runs.complete.mutate({ id, waitpoint: "decision", output: {} }))).code).toBe(
-      "FORBIDDEN",
-    );
+    expect(
+      (await rejection(app.clients.viewer.runs.complete.mutate({ id, waitpoint: "decision", output: {} }))).code,
+    ).toBe("FORBIDDEN");
     expect((await app.client.runs.get.query({ id })).status).toBe("waiting");
 
     const decision = { subject: "invoice-7", approved: true, by: "ops" };
@@ -103,7 +109,9 @@ describe("ctx.waitForEvent", () => {
       waitpoint: "decision",
       resumed: true,
     });
-    expect(await app.clients.operator.runs.complete.mutate({ id, waitpoint: "decision", output: decision })).toMatchObject({
+    expect(
+      await app.clients.operator.runs.complete.mutate({ id, waitpoint: "decision", output: decision }),
+    ).toMatchObject({
       resumed: false,
     });
     const run = await waitForRun(database.url, id, isFinished);
@@ -165,13 +173,19 @@ describe("events.emit", () => {
     const badPayload = await badRequest(
       app.clients.operator.events.emit.mutate({
         name: "user.registered",
-        payload: { userId: 1, username: "x", email: "not-an-email", actor: "t", registeredAt: new Date().toISOString() },
+        payload: {
+          userId: 1,
+          username: "x",
+          email: "not-an-email",
+          actor: "t",
+          registeredAt: new Date().toISOString(),
+        },
       }),
     );
     expect(badPayload.issues).toEqual([expect.objectContaining({ path: ["payload", "email"] })]);
-    expect((await rejection(app.clients.viewer.events.emit.mutate({ name: "user.registered", payload: {} }))).code).toBe(
-      "FORBIDDEN",
-    );
+    expect(
+      (await rejection(app.clients.viewer.events.emit.mutate({ name: "user.registered", payload: {} }))).code,
+    ).toBe("FORBIDDEN");
     const after = await app.conveyor.db.execute<{ n: string }>(
       sql`select concat_ws(',', (select count(*) from runs), (select count(*) from emitted_events)) as n`,
     );
@@ -186,9 +200,17 @@ describe("events.emit", () => {
       actor: "signup-form",
       registeredAt: "2026-12-03T10:00:00.000Z",
     };
-    const emitted = await app.clients.operator.events.emit.mutate({ name: "user.registered", payload, idempotencyKey: "grace" });
+    const emitted = await app.clients.operator.events.emit.mutate({
+      name: "user.registered",
+      payload,
+      idempotencyKey: "grace",
+    });
     expect(emitted.runs.map((run) => run.task).sort()).toEqual(["audit.record", "email.send"]);
-    const again = await app.clients.operator.events.emit.mutate({ name: "user.registered", payload, idempotencyKey: "grace" });
+    const again = await app.clients.operator.events.emit.mutate({
+      name: "user.registered",
+      payload,
+      idempotencyKey: "grace",
+    });
     expect(again).toMatchObject({ id: emitted.id, runs: emitted.runs, isDuplicate: true });
 
     const email = emitted.runs.find((run) => run.task === "email.send")?.id ?? "";

@@ -5,6 +5,7 @@ import { RequireRole } from "../../components/RequireRole";
 import { useSession } from "../../components/SessionGate";
 import { useTasks } from "../../useTasks";
 import { TaskForm } from "./TaskForm";
+import { TaskKeyLoad } from "./TaskKeyLoad";
 import { TaskList } from "./TaskList";
 import "./enqueue.css";
 
@@ -49,6 +50,7 @@ function ChosenTask({ tasks, taskName }: { tasks: TaskInfo[]; taskName: string |
       </h2>
       <p className="muted">{task.description}</p>
       <TaskDefaults defaults={task.defaults} />
+      {task.maxPerKey !== null && <TaskKeyLoad task={task.name} maxPerKey={task.maxPerKey} />}
       {/* A fresh form per task: its fields, defaults and errors belong to that task alone. */}
       <TaskForm key={task.name} task={task} />
     </section>

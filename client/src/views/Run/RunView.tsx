@@ -10,6 +10,7 @@ import { Timestamp } from "../../components/Timestamp";
 import { isMissing, type RouterOutputs, trpc } from "../../trpc";
 import { RerunForm } from "./RerunForm";
 import { RunActions } from "./RunActions";
+import { RunSteps, RunWaitingReason } from "./RunSteps";
 import { RunTimeline } from "./RunTimeline";
 import { useRunEvents } from "./useRunEvents";
 import "./run.css";
@@ -79,6 +80,11 @@ function RunDetails({ run }: { run: Run }) {
               </span>
             </Detail>
           )}
+          {run.status === "waiting" && (
+            <Detail term="Waiting">
+              <RunWaitingReason run={run} />
+            </Detail>
+          )}
           {run.status === "scheduled" && (
             <Detail term="Runs at">
               <Timestamp date={run.runAt} isRelative />
@@ -120,6 +126,7 @@ function RunDetails({ run }: { run: Run }) {
       </section>
       <RunProgress run={run} />
       {run.error && <RunErrorDetails error={run.error} />}
+      <RunSteps run={run} />
       <div className="io">
         <section className="card" aria-labelledby="input-title">
           <h2 id="input-title">Input</h2>

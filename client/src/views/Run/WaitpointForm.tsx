@@ -103,9 +103,10 @@ function CompletionForm({ runId, step, event }: CompletionFormProps) {
 export function WaitpointForm({ runId, step }: { runId: string; step: RunStep }) {
   const definitions = useEventDefinitions();
   const event = definitions.data?.find((candidate) => candidate.name === step.eventName);
+  const titleId = useId();
   return (
-    <section className="waitpoint" aria-labelledby={`waitpoint-${step.name}`}>
-      <h3 id={`waitpoint-${step.name}`}>
+    <section className="waitpoint" aria-labelledby={titleId}>
+      <h3 id={titleId}>
         Complete “{step.name}” with a <code>{step.eventName}</code> payload
       </h3>
       {definitions.isPending && <Placeholder>Loading the event's form…</Placeholder>}

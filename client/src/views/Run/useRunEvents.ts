@@ -34,8 +34,8 @@ function appendEvents(timeline: Timeline, events: LiveEvent[]): Timeline {
 }
 
 /**
- * Follows one run's events (`status` is the run's as last read): moves the cached run's progress in place, reads the run again after
- * each change of status (so status, attempts, output and error are the server's), and keeps the
+ * Follows one run's events (`status` is the run's as last read): moves the cached run's progress in place, reads the run and its
+ * steps again after each change of status (so status, attempts, output and error are the server's), and keeps the
  * events as a timeline. Events are applied once per animation frame.
  */
 export function useRunEvents(id: string, status: RunStatus | undefined) {
@@ -54,6 +54,9 @@ export function useRunEvents(id: string, status: RunStatus | undefined) {
     if (events.some((event) => changesStatus(event.type))) {
       // Cancel first: a read already under way may have started before this event was committed.
       void utils.runs.get.cancel({ id }).then(() => utils.runs.get.invalidate({ id }));
+      // Steps are recorded without events of their own; a run that moves (suspends in a sleep or
+      // wait, is woken, finishes) has recorded or completed one, so they are read again with it.
+      void utils.runs.steps.cancel({ id }).then(() => utils.runs.steps.invalidate({ id }));
     }
     setTimeline((previous) => appendEvents(previous, events));
   };

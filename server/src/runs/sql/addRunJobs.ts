@@ -7,7 +7,7 @@ import type { Executor } from "../../db/client.js";
  */
 const jobMaxAttempts = 25;
 
-const runJobKeyPrefix = "run:";
+export const runJobKeyPrefix = "run:";
 
 /**
  * Every run's job is flagged with its task and queue, so that a worker skips the jobs of a paused
