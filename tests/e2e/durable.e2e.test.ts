@@ -101,15 +101,3 @@ describe("pausing a task", () => {
     expect(await app.client.pauses.list.query()).toEqual([]);
   });
 });
-
-describe("TEMP key load", () => {
-  it("TEMP shows keys", async () => {
-    for (const tenant of ["a", "a", "a", "b"])
-      await app.client.runs.enqueue.mutate({ task: "test.tenant-sync", input: { tenant, ms: 20_000 } } as never);
-    await signIn(page, app.conveyor.url, app.tokens.operator);
-    await page.goto(`${app.conveyor.url}/#/enqueue/test.tenant-sync`);
-    await page.getByTestId("key-load-row").first().waitFor();
-    await expect.poll(() => page.getByTestId("key-load-row").count(), { timeout: 15_000 }).toBe(2);
-    await saveScreenshot(page, "TEMP-keys");
-  });
-});
