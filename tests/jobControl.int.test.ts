@@ -215,6 +215,9 @@ describe("retention", () => {
   it("drops the succeeded runs of a day past the cutoff with their partition, keeping its failed ones", async () => {
     const ok = await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: {} });
     const bad = await app.client.runs.enqueue.mutate({ task: "test.refuses", input: {} });
+    const stepped = await app.client.runs.enqueue.mutate({ task: "test.stepped", input: { failures: 0 } });
+    await waitForRun(database.url, stepped.id, isFinished);
+    expect(await app.client.runs.steps.query({ id: stepped.id })).toHaveLength(1);
     await waitForRun(database.url, ok.id, isFinished);
     await waitForRun(database.url, bad.id, isFinished);
     // Three days on, with a one-day retention: today's and tomorrow's partitions are past it.
@@ -224,6 +227,11 @@ describe("retention", () => {
     });
     expect(report.runPartitions.reduce((sum, partition) => sum + partition.dropped, 0)).toBeGreaterThan(0);
     await expect(app.client.runs.get.query({ id: ok.id })).rejects.toThrow(/does not exist/);
+    // A dropped run's stored steps go with it.
+    const steps = await app.conveyor.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from run_steps where run_id = ${stepped.id}::uuid`,
+    );
+    expect(steps.rows[0]?.n).toBe(0);
     expect((await app.client.runs.get.query({ id: bad.id })).status).toBe("failed");
     // Events go with their own day's partition, at the event retention.
     expect(await eventTypes(bad.id)).toContain("run.failed");

@@ -41,6 +41,7 @@ export async function applyRetention(db: Executor, now: number, policy: Retentio
   const eventCutoffAt = new Date(eventCutoff).toISOString();
   await db.execute(sql`delete from events_default where created_at < ${eventCutoffAt}::timestamptz`);
   await db.execute(sql`delete from run_rollups where minute < ${eventCutoffAt}::timestamptz`);
+  await db.execute(sql`delete from emitted_events where created_at < ${eventCutoffAt}::timestamptz`);
   return report;
 }
 
@@ -96,6 +97,11 @@ async function pruneRunPartition(
           or (d.depends_on >= ${from}::uuid and d.depends_on < ${to}::uuid))
         and (not exists (select 1 from runs r where r.id = d.run_id)
           or not exists (select 1 from runs r where r.id = d.depends_on))`);
+    // Steps of runs that went: the primary key's range on the run id finds them.
+    await tx.execute(sql`
+      delete from run_steps s
+      where s.run_id >= ${from}::uuid and s.run_id < ${to}::uuid
+        and not exists (select 1 from runs r where r.id = s.run_id)`);
     return { dropped: totalNow - keptNow, kept: keptNow };
   });
 }

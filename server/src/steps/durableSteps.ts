@@ -60,9 +60,10 @@ export class DurableSteps {
   async step<T>(name: string, fn: () => Promise<T>, schema?: z.ZodType<T>): Promise<T> {
     const stored = await this.#begin(name);
     if (stored?.status === "completed") return this.#parse(name, stored.output, schema);
+    const startedAt = new Date();
     const value: unknown = JSON.parse(JSON.stringify((await fn()) ?? null));
     const result = this.#parse(name, value, schema);
-    await this.#record({ name, kind: "step", status: "completed", output: value });
+    await this.#record({ name, kind: "step", status: "completed", output: value, startedAt });
     return result;
   }
 
@@ -144,6 +145,7 @@ export class DurableSteps {
       waitUntil: null,
       eventName: null,
       match: null,
+      startedAt: null,
       ...step,
     });
     if (!recorded.held) throw new StepRefusedError(`attempt ${this.run.attempt} no longer holds run ${this.run.id}`);

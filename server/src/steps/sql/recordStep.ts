@@ -13,6 +13,8 @@ export interface StepRecord {
   waitUntil: Date | null;
   eventName: string | null;
   match: Record<string, unknown> | null;
+  /** When the step's work began, by the worker's clock (the clock its finish is taken on); now when null. */
+  startedAt: Date | null;
 }
 
 export type RecordedStep =
@@ -25,15 +27,17 @@ export type RecordedStep =
  * timed out, the stored completion wins and is returned.
  */
 export async function recordStep(db: Executor, step: StepRecord): Promise<RecordedStep> {
-  const finishedAt = step.status === "waiting" ? null : new Date().toISOString();
+  // A step's start and finish are both taken on the worker's clock; a sleep's or wait's on the database's.
+  const finishedAt = step.status === "waiting" ? null : step.startedAt ? new Date().toISOString() : "now";
   const result = await db.execute<{ held: boolean; status: StepStatus | null; output: unknown }>(sql`
     with holder as (
       select 1 from runs where id = ${step.runId}::uuid and status = 'running' and attempts = ${step.attempt}::int
     ), written as (
-      insert into run_steps (run_id, name, kind, status, output, wait_until, event_name, match, attempt, finished_at)
+      insert into run_steps (run_id, name, kind, status, output, wait_until, event_name, match, attempt, started_at, finished_at)
       select ${step.runId}::uuid, ${step.name}, ${step.kind}, ${step.status}, ${JSON.stringify(step.output ?? null)}::jsonb,
         ${step.waitUntil?.toISOString() ?? null}::timestamptz, ${step.eventName}, ${step.match === null ? null : JSON.stringify(step.match)}::jsonb,
-        ${step.attempt}::int, ${finishedAt}::timestamptz
+        ${step.attempt}::int, coalesce(${step.startedAt?.toISOString() ?? null}::timestamptz, now()),
+        case when ${finishedAt}::text = 'now' then now() else ${finishedAt}::timestamptz end
       from holder
       on conflict (run_id, name) do update set
         status = excluded.status, output = excluded.output, wait_until = excluded.wait_until,
