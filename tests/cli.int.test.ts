@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildClientPackage, repoRoot } from "./fixtures/clientPackage.js";
-import { latestEventId, startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";
+import { latestEventId, startFileConveyor, waitForEvents, waitForRun } from "./fixtures/testConveyor.js";
 
 const cliPath = "packages/client/dist/cli.js";
 const run = promisify(execFile);
@@ -284,5 +284,114 @@ describe("conveyor tail", () => {
     const lines = result.stdout.trim().split("\n");
     expect(lines.map((line) => line.split(/\s+/)[2])).toEqual(["run.queued", "run.started", "run.succeeded"]);
     expect(result.stdout).not.toContain(other.id);
+  });
+});
+
+describe("conveyor events, runs steps/complete, pause, resume, pauses", () => {
+  const registration = {
+    userId: 5,
+    username: "lin",
+    email: "lin@example.com",
+    actor: "cli-test",
+    registeredAt: "2026-01-02T03:04:05.000Z",
+  };
+
+  it("events list names each event's payload fields and subscribers; events emit starts its runs once per key", async () => {
+    const list = await conveyor(["events", "list"]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(
+      /│ user\.registered\s+│ userId, username, email, actor, registeredAt\s+│ audit\.record, email\.send\s+│/,
+    );
+    expect(list.stdout).toMatch(/│ approval\.decided\s+│ subject, approved, by, note\?/);
+
+    const args = ["events", "emit", "user.registered", "--payload", JSON.stringify(registration), "--key", "lin"];
+    const emitted = await conveyor(args);
+    expect(emitted.code).toBe(0);
+    const event = JSON.parse(emitted.stdout);
+    expect(event).toMatchObject({ name: "user.registered", resumedRunIds: [], isDuplicate: false });
+    expect(event.runs.map((run: { task: string }) => run.task).sort()).toEqual(["audit.record", "email.send"]);
+    const audit = event.runs.find((run: { task: string }) => run.task === "audit.record").id;
+    expect((await waitForRun(database.url, audit, (run) => run.status === "succeeded")).input).toMatchObject({
+      actor: "cli-test",
+      subject: { type: "user", id: "5" },
+    });
+
+    const again = await conveyor(args);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ id: event.id, runs: event.runs, isDuplicate: true });
+  });
+
+  it("a bad payload, an unknown event or a bad pause kind exits 2 naming the field", async () => {
+    const badPayload = await conveyor([
+      "events",
+      "emit",
+      "user.registered",
+      "--payload",
+      JSON.stringify({ ...registration, email: "not-an-email" }),
+    ]);
+    expect(badPayload.code).toBe(2);
+    expect(badPayload.stderr).toMatch(/^conveyor: payload\.email: .+\n$/);
+    expect(badPayload.stdout).toBe("");
+
+    const unknown = await conveyor(["events", "emit", "user.vanished"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^conveyor: name: unknown event "user\.vanished".*\n$/);
+
+    const badJson = await conveyor(["events", "emit", "user.registered", "--payload", "{userId:1}"]);
+    expect(badJson.code).toBe(2);
+    expect(badJson.stderr).toMatch(/^conveyor: --payload is not valid JSON: .+\n$/);
+
+    const badKind = await conveyor(["pause", "worker", "test.add"]);
+    expect(badKind.code).toBe(2);
+    expect(badKind.stderr).toMatch(/^conveyor: kind: .*"task".*\n$/);
+  });
+
+  it("pause holds a task's new runs until resume, and pauses lists it meanwhile", async () => {
+    const paused = await conveyor(["pause", "task", "test.add"]);
+    expect(paused).toMatchObject({ code: 0, stdout: "task test.add paused\n" });
+    const listed = await conveyor(["pauses"]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/│ task\s+│ test\.add\s+│ test operator\s+│ \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+│/);
+
+    const { id } = await app.client.runs.enqueue.mutate({ task: "test.add", input: { value: 6 } });
+    // A run enqueued after it, of an unpaused task, finishes while the paused one stays queued.
+    const other = await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: {} });
+    await waitForRun(database.url, other.id, (run) => run.status === "succeeded");
+    expect((await app.client.runs.get.query({ id })).status).toBe("queued");
+
+    const resumed = await conveyor(["resume", "task", "test.add"]);
+    expect(resumed).toMatchObject({ code: 0, stdout: "task test.add resumed\n" });
+    expect((await waitForRun(database.url, id, (run) => run.status === "succeeded")).output).toEqual({ value: 7 });
+    expect((await conveyor(["pauses"])).stdout).not.toContain("test.add");
+    expect((await conveyor(["resume", "task", "test.add"])).stdout).toBe("task test.add was not paused\n");
+  });
+
+  it("runs steps shows an approval waiting at its decision, and runs complete resumes it", async () => {
+    const { id } = await app.client.runs.enqueue.mutate({ task: "approval.request", input: { subject: "cli-x" } });
+    await waitForEvents(
+      database.url,
+      async () => {
+        if ((await app.client.runs.get.query({ id })).status !== "waiting") return undefined;
+        const steps = await app.client.runs.steps.query({ id });
+        return steps.some((step) => step.name === "decision") ? true : undefined;
+      },
+      () => `run ${id} never waited at its decision step`,
+    );
+    const steps = await conveyor(["runs", "steps", id]);
+    expect(steps.code).toBe(0);
+    expect(steps.stdout).toMatch(/│ request\s+│ step\s+│ completed\s+│/);
+    expect(steps.stdout).toMatch(/│ decision\s+│ wait\s+│ waiting\s+│ approval\.decided {"subject":"cli-x"}\s+│/);
+
+    const badOutput = await conveyor(["runs", "complete", id, "decision", "--output", '{"subject":"cli-x"}']);
+    expect(badOutput.code).toBe(2);
+    expect(badOutput.stderr).toMatch(/^conveyor: output\.approved: .+\n$/);
+
+    const output = JSON.stringify({ subject: "cli-x", approved: true, by: "cli" });
+    const completed = await conveyor(["runs", "complete", id, "decision", "--output", output]);
+    expect(completed).toMatchObject({ code: 0, stdout: `run ${id} resumed at decision\n` });
+    const run = await waitForRun(database.url, id, (current) => current.status === "succeeded");
+    expect(run.output).toMatchObject({ approved: true, decidedBy: "cli" });
+    const twice = await conveyor(["runs", "complete", id, "decision", "--output", output]);
+    expect(twice).toMatchObject({ code: 0, stdout: `run ${id}: decision was already completed\n` });
   });
 });

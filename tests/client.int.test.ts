@@ -4,19 +4,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { LiveEvent } from "@conveyor/shared";
-import { sleep } from "@conveyor/shared";
+import { approvalDecided, approvalRequest, auditRecord, sleep, userRegistered } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ConveyorClient,
+  completeWaitpoint,
   createClient,
+  emit,
   enqueue,
   RunCancelledError,
   RunFailedError,
   waitFor,
 } from "../packages/client/src/index.js";
 import { buildClientPackage, repoRoot } from "./fixtures/clientPackage.js";
-import { startFileConveyor, startTestConveyor, waitForRun } from "./fixtures/testConveyor.js";
+import { badRequest } from "./fixtures/rejection.js";
+import { startFileConveyor, startTestConveyor, waitForEvents, waitForRun } from "./fixtures/testConveyor.js";
 import { flaky, refuses } from "./fixtures/testTasks.js";
 
 const run = promisify(execFile);
@@ -28,8 +31,8 @@ let consumerDir: string;
 
 /** The consumer: a script another team would write, importing the built package. */
 const consumerScript = `
-import { createClient, enqueue, RunFailedError, waitFor } from "@conveyor/client";
-import { reportGenerate } from "@conveyor/shared";
+import { completeWaitpoint, createClient, emit, enqueue, RunFailedError, waitFor } from "@conveyor/client";
+import { approvalDecided, reportGenerate, userRegistered } from "@conveyor/shared";
 
 const client = createClient({ url: process.env.CONVEYOR_URL ?? "", token: process.env.CONVEYOR_TOKEN });
 const { id } = await enqueue(client, reportGenerate, { userId: 7, failureRate: 0 });
@@ -50,6 +53,10 @@ export function mistakes() {
   void enqueue(client, reportGenerate, { userId: "seven" });
   // @ts-expect-error the output has no such field
   void waitFor(client, "id", reportGenerate).then((output) => output.nope);
+  // @ts-expect-error userId must be a number
+  void emit(client, userRegistered, { userId: "seven", username: "a", email: "a@b.c", actor: "t", registeredAt: "" });
+  // @ts-expect-error approved must be a boolean
+  void completeWaitpoint(client, "id", "decision", approvalDecided, { subject: "s", approved: "yes", by: "ops" });
 }
 `;
 
@@ -97,7 +104,7 @@ describe("@conveyor/client in a separate TypeScript project", () => {
     expect(stored.output).toEqual(result.output);
   });
 
-  it("type-checks against the built declarations, where a wrong input or output field does not compile", async () => {
+  it("type-checks against the built declarations, where a wrong input, output or payload field does not compile", async () => {
     // The @ts-expect-error lines fail the check if the types were lost (any would accept them).
     await expect(
       run(process.execPath, [join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], {
@@ -174,5 +181,61 @@ describe("waitFor", () => {
     } finally {
       await api.close();
     }
+  });
+});
+
+describe("emit and completeWaitpoint", () => {
+  const registration = {
+    userId: 77,
+    username: "ada",
+    email: "ada@example.com",
+    actor: "client-test",
+    registeredAt: "2026-01-02T03:04:05.000Z",
+  };
+
+  it("emit starts a run of each task subscribed to user.registered, once per idempotency key", async () => {
+    const emitted = await emit(client, userRegistered, registration, { idempotencyKey: "ada" });
+    expect(emitted).toMatchObject({ name: "user.registered", resumedRunIds: [], isDuplicate: false });
+    expect(emitted.runs.map((run) => run.task).sort()).toEqual(["audit.record", "email.send"]);
+    const again = await emit(client, userRegistered, registration, { idempotencyKey: "ada" });
+    expect(again).toMatchObject({ id: emitted.id, runs: emitted.runs, isDuplicate: true });
+
+    const email = emitted.runs.find((run) => run.task === "email.send")?.id ?? "";
+    expect((await client.runs.get.query({ id: email })).input).toMatchObject({ to: "ada@example.com" });
+    const audit = emitted.runs.find((run) => run.task === "audit.record")?.id ?? "";
+    await expect(waitFor(client, audit, auditRecord)).resolves.toMatchObject({ wasAlreadyRecorded: false });
+  });
+
+  it("emit is refused with the payload's field named when the server's schema check fails", async () => {
+    const refused = await badRequest(emit(client, userRegistered, { ...registration, email: "not-an-email" }));
+    expect(refused.issues).toEqual([expect.objectContaining({ path: ["payload", "email"] })]);
+  });
+
+  it("completeWaitpoint resumes an approval.request run waiting at its decision step", async () => {
+    const { id } = await enqueue(client, approvalRequest, { subject: "cli-x" });
+    // Waiting, with the "decision" wait on record: only then can the waitpoint be completed.
+    const decision = await waitForEvents(
+      database.url,
+      async () => {
+        if ((await client.runs.get.query({ id })).status !== "waiting") return undefined;
+        return (await client.runs.steps.query({ id })).find((step) => step.name === "decision");
+      },
+      () => `run ${id} never waited at its decision step`,
+    );
+    expect(decision).toMatchObject({ kind: "wait", status: "waiting", eventName: approvalDecided.name });
+
+    const output = { subject: "cli-x", approved: true, by: "ops" };
+    expect(await completeWaitpoint(client, id, "decision", approvalDecided, output)).toEqual({
+      runId: id,
+      waitpoint: "decision",
+      resumed: true,
+    });
+    await expect(waitFor(client, id, approvalRequest)).resolves.toEqual({
+      subject: "cli-x",
+      approved: true,
+      decidedBy: "ops",
+      requestedOnAttempt: 1,
+    });
+    expect(await completeWaitpoint(client, id, "decision", approvalDecided, output)).toMatchObject({ resumed: false });
   });
 });

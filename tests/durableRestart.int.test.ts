@@ -72,7 +72,10 @@ describe("a sleeping run", () => {
     const run = await waitForRun(database.url, id, (current) => current.status === "succeeded");
     expect(run.attempts).toBe(1);
     expect(run.output).toEqual({ subject: "restart", approved: true, decidedBy: "night-shift", requestedOnAttempt: 1 });
-    const events = await pool.query<{ type: string }>("select type from events where run_id = $1 and type <> 'run.log' order by id", [id]);
+    const events = await pool.query<{ type: string }>(
+      "select type from events where run_id = $1 and type <> 'run.log' order by id",
+      [id],
+    );
     expect(events.rows.map((row) => row.type)).toEqual([
       "run.queued",
       "run.started",

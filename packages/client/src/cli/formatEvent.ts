@@ -21,6 +21,11 @@ export function formatProgress({
   return [total === null ? `${current}` : `${current}/${total}`, message ?? ""].filter(Boolean).join(" ");
 }
 
+/** A time to the second, in UTC: "2030-01-02T03:04:05Z". */
+export function formatTime(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, "Z");
+}
+
 /** What each event says beyond its type. A Record, so a new event type does not compile until it is described here. */
 const details: Record<RunEventType, (payload: Payload, event: LiveEvent) => string> = {
   "run.waiting": () => "waiting for the runs it depends on",

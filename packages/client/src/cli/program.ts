@@ -1,12 +1,15 @@
-import type { RunStatus } from "@conveyor/shared";
+import type { PauseKind, RunStatus } from "@conveyor/shared";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { type ConveyorClient, createClient } from "../createClient.js";
 import { waitFor } from "../waitFor.js";
 import { describeError } from "./describeError.js";
+import { formatEventTable } from "./eventTable.js";
 import { exitCodes, InterruptedError, tokenHint, UsageError } from "./exitCodes.js";
 import { formatEventLine } from "./formatEvent.js";
+import { formatPauseTable } from "./pauseTable.js";
 import { createProgressDisplay } from "./progressDisplay.js";
 import { formatRunTable } from "./runTable.js";
+import { formatStepTable } from "./stepTable.js";
 
 /** Where the command line talks to the world; the real process's streams and environment, or a test's. */
 export interface CliIo {
@@ -73,7 +76,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   };
 
   const program = new Command("conveyor")
-    .description("Enqueue, inspect and follow Conveyor runs.")
+    .description("Enqueue, inspect and follow Conveyor runs; emit events; pause tasks and queues.")
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -212,6 +215,90 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
           { once: true },
         );
       });
+    });
+
+  const runs = program.command("runs").description("a run's durable steps, and completing the one it waits at");
+
+  runs
+    .command("steps")
+    .description("list a run's durable steps: stored results, and the sleep or wait it is in with its deadline")
+    .argument("<id>", "the run's id")
+    .action(async (id: string, _options: object, command: Command) => {
+      const steps = await connect(command).runs.steps.query({ id });
+      io.stdout.write(`${formatStepTable(steps)}\n`);
+    });
+
+  runs
+    .command("complete")
+    .description("complete a run's waiting step with a payload of the event it waits for, and resume the run")
+    .argument("<id>", "the run's id")
+    .argument("<waitpoint>", "the waiting step's name, e.g. decision (see `conveyor runs steps <id>`)")
+    .option("-o, --output <json>", "the step's result, a payload of its event as JSON", "{}")
+    .action(async (id: string, waitpoint: string, options: { output: string }, command: Command) => {
+      const output = parseJson(options.output, "--output");
+      const completed = await connect(command).runs.complete.mutate({ id, waitpoint, output });
+      io.stdout.write(
+        completed.resumed
+          ? `run ${completed.runId} resumed at ${completed.waitpoint}\n`
+          : `run ${completed.runId}: ${completed.waitpoint} was already completed\n`,
+      );
+    });
+
+  const events = program.command("events").description("emit typed events and list the ones the API accepts");
+
+  events
+    .command("emit")
+    .description(
+      "emit an event: start its subscribers' runs and resume the runs waiting for it; prints the result as JSON",
+    )
+    .argument("<name>", "the event's name, e.g. user.registered (see `conveyor events list`)")
+    .option("-p, --payload <json>", "the event's payload as JSON", "{}")
+    .option("--key <key>", "an idempotency key: emitting again with it starts and resumes nothing")
+    .action(async (name: string, options: { payload: string; key?: string }, command: Command) => {
+      const payload = parseJson(options.payload, "--payload");
+      const emitted = await connect(command).events.emit.mutate({
+        name,
+        payload,
+        ...(options.key ? { idempotencyKey: options.key } : {}),
+      });
+      io.stdout.write(`${json(emitted)}\n`);
+    });
+
+  events
+    .command("list")
+    .description("list the events the API accepts, with their payload's fields and the tasks subscribed to them")
+    .action(async (_options: object, command: Command) => {
+      const definitions = await connect(command).events.definitions.query();
+      io.stdout.write(`${formatEventTable(definitions)}\n`);
+    });
+
+  // The server checks the kind and names the allowed ones if it is not one of them.
+  program
+    .command("pause")
+    .description("pause a task or a queue: none of its runs start until it is resumed; running attempts finish")
+    .argument("<kind>", "task or queue")
+    .argument("<name>", "the task's or queue's name")
+    .action(async (kind: string, name: string, _options: object, command: Command) => {
+      const pause = await connect(command).pauses.pause.mutate({ kind: kind as PauseKind, name });
+      io.stdout.write(`${pause.kind} ${pause.name} paused\n`);
+    });
+
+  program
+    .command("resume")
+    .description("resume a paused task or queue")
+    .argument("<kind>", "task or queue")
+    .argument("<name>", "the task's or queue's name")
+    .action(async (kind: string, name: string, _options: object, command: Command) => {
+      const { resumed } = await connect(command).pauses.resume.mutate({ kind: kind as PauseKind, name });
+      io.stdout.write(resumed ? `${kind} ${name} resumed\n` : `${kind} ${name} was not paused\n`);
+    });
+
+  program
+    .command("pauses")
+    .description("list the paused tasks and queues")
+    .action(async (_options: object, command: Command) => {
+      const pauses = await connect(command).pauses.list.query();
+      io.stdout.write(`${formatPauseTable(pauses)}\n`);
     });
 
   try {

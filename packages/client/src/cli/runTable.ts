@@ -1,6 +1,6 @@
 import type { RunSummary } from "@conveyor/shared";
 import Table from "cli-table3";
-import { formatProgress } from "./formatEvent.js";
+import { formatProgress, formatTime } from "./formatEvent.js";
 
 /** `conveyor ls`: one row per run, newest first, full ids so they can be pasted into `get`. */
 export function formatRunTable(runs: readonly RunSummary[]): string {
@@ -15,7 +15,7 @@ export function formatRunTable(runs: readonly RunSummary[]): string {
       run.status,
       `${run.attempts}/${run.maxAttempts}`,
       run.progress ? formatProgress(run.progress) : "",
-      run.createdAt.toISOString().replace(/\.\d+Z$/, "Z"),
+      formatTime(run.createdAt),
     ]);
   }
   return table.toString();
