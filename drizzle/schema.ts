@@ -297,6 +297,8 @@ export const emittedEvents = pgTable(
     idempotencyKey: text("idempotency_key"),
     /** The runs it started: `{ id, task }` each. */
     runs: jsonb("runs").$type<{ id: string; task: string }[]>().notNull().default([]),
+    /** The flows it started: `{ id, name }` each. */
+    flows: jsonb("flows").$type<{ id: string; name: string }[]>().notNull().default([]),
     resumedRunIds: uuid("resumed_run_ids").array().notNull().default(sql`'{}'`),
     createdAt: timestamptz("created_at").notNull().defaultNow(),
   },

@@ -231,4 +231,32 @@ describe("events.emit", () => {
       "email.send",
     ]);
   });
+
+  it("starts the flows that declare the event, when their filter accepts the payload", async () => {
+    const declined = await app.clients.operator.events.emit.mutate({
+      name: "approval.decided",
+      payload: { subject: "budget-2027", approved: false, by: "cfo" },
+    });
+    expect(declined.flows).toEqual([]);
+    const approved = await app.clients.operator.events.emit.mutate({
+      name: "approval.decided",
+      payload: { subject: "budget-2027", approved: true, by: "cfo", note: "as planned" },
+    });
+    expect(approved.flows).toEqual([{ id: expect.any(String), name: "approval.follow-up" }]);
+    const flowId = approved.flows[0]?.id ?? "";
+    const flow = await app.client.flows.get.query({ id: flowId });
+    expect(flow.kind).toBe("chain");
+    const [audit, handOn] = flow.runs;
+    expect(audit?.task).toBe("audit.record");
+    const done = await waitForRun(database.url, handOn?.id ?? "", isFinished);
+    expect(done.status).toBe("succeeded");
+    expect((await app.client.runs.get.query({ id: audit?.id ?? "" })).input).toMatchObject({
+      action: "approval.granted",
+      actor: "cfo",
+      subject: { type: "approval", id: "budget-2027" },
+      details: { note: "as planned" },
+    });
+    const definitions = await app.client.events.definitions.query();
+    expect(definitions.find((event) => event.name === "approval.decided")?.flows).toEqual(["approval.follow-up"]);
+  });
 });

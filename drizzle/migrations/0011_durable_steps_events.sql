@@ -26,6 +26,7 @@ CREATE TABLE "emitted_events" (
 	"payload" jsonb NOT NULL,
 	"idempotency_key" text,
 	"runs" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"flows" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"resumed_run_ids" uuid[] DEFAULT '{}' NOT NULL,
 	"created_at" timestamptz DEFAULT now() NOT NULL
 );

@@ -43,6 +43,8 @@ export const emittedEventSchema = z.object({
   name: z.string(),
   /** The runs of the tasks subscribed to it, started in the emit's transaction. */
   runs: z.array(z.object({ id: z.uuid(), task: z.string() })),
+  /** The flows it started (flows declared with `defineFlowTrigger`). */
+  flows: z.array(z.object({ id: z.uuid(), name: z.string() })),
   /** The runs whose waiting step it completed. */
   resumedRunIds: z.array(z.uuid()),
   /** True when the idempotency key had been used: nothing was started or resumed this time. */
@@ -57,6 +59,8 @@ export const eventInfoSchema = z.object({
   payloadSchema: z.record(z.string(), z.unknown()),
   /** The tasks that start a run when it is emitted. */
   subscribers: z.array(z.string()),
+  /** The flows it starts. */
+  flows: z.array(z.string()),
 });
 export type EventInfo = z.infer<typeof eventInfoSchema>;
 

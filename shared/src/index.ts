@@ -5,6 +5,7 @@ export * from "./eventDefinitions.js";
 export * from "./events.js";
 export * from "./flowBuilder.js";
 export * from "./flows.js";
+export * from "./flowTriggers/index.js";
 export * from "./hotels.js";
 export * from "./images.js";
 export * from "./limits.js";

@@ -13,6 +13,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
 import { InputError, type InputIssue, issuesFromZod, NotFoundError } from "../errors.js";
+import { enqueueFlow } from "../flows/service.js";
 import { enqueueRuns } from "../runs/service.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
 import { completeWait, completeWaits } from "./sql/completeWaits.js";
@@ -88,12 +89,21 @@ export async function emitEventByName(
         id: first.id,
         name: first.name,
         runs: first.runs,
+        flows: first.flows,
         resumedRunIds: first.resumedRunIds,
         isDuplicate: true,
       };
     }
     // The subscribers' inputs come from the payload; a mapping the task's schema rejects is reported under it.
     const runs = await enqueueRuns(tx, catalog, items, ["payload", "subscribers"]);
+    const flows: { id: string; name: string }[] = [];
+    for (const [index, trigger] of catalog.flowTriggers(definition.name).entries()) {
+      if (trigger.accepts && !trigger.accepts(payload.value)) continue;
+      const flow = await enqueueFlow(tx, catalog, trigger.flow(payload.value), {
+        pathPrefix: ["payload", "flows", index],
+      });
+      flows.push({ id: flow.id, name: trigger.name });
+    }
     const resumed = await wakeRuns(
       tx,
       await completeWaits(tx, definition.name, payload.value),
@@ -102,9 +112,9 @@ export async function emitEventByName(
     const started = runs.map((run, index) => ({ id: run.id, task: items[index]?.task ?? "" }));
     await tx
       .update(schema.emittedEvents)
-      .set({ runs: started, resumedRunIds: resumed })
+      .set({ runs: started, flows, resumedRunIds: resumed })
       .where(eq(schema.emittedEvents.id, id));
-    return { id, name: definition.name, runs: started, resumedRunIds: resumed, isDuplicate: false };
+    return { id, name: definition.name, runs: started, flows, resumedRunIds: resumed, isDuplicate: false };
   });
 }
 

@@ -1,8 +1,10 @@
 import {
   bundledEvents,
+  bundledFlowTriggers,
   describeTask,
   type EventDefinition,
   type EventInfo,
+  type FlowTrigger,
   type TaskDefinition,
   type TaskInfo,
   type TaskTrigger,
@@ -20,8 +22,13 @@ export class TaskCatalog {
   readonly #byName = new Map<string, TaskDefinition>();
   readonly #events = new Map<string, EventDefinition>();
   readonly #subscribers = new Map<string, Subscriber[]>();
+  readonly #flowTriggers = new Map<string, FlowTrigger[]>();
 
-  constructor(definitions: Iterable<TaskDefinition>, events: Iterable<EventDefinition> = bundledEvents) {
+  constructor(
+    definitions: Iterable<TaskDefinition>,
+    events: Iterable<EventDefinition> = bundledEvents,
+    flowTriggers: Iterable<FlowTrigger> = bundledFlowTriggers,
+  ) {
     for (const definition of definitions) {
       if (this.#byName.has(definition.name)) throw new Error(`Task "${definition.name}" is defined twice`);
       this.#byName.set(definition.name, definition);
@@ -35,6 +42,10 @@ export class TaskCatalog {
           { task, trigger },
         ]);
       }
+    }
+    for (const trigger of flowTriggers) {
+      this.#addEvent(trigger.event);
+      this.#flowTriggers.set(trigger.event.name, [...(this.#flowTriggers.get(trigger.event.name) ?? []), trigger]);
     }
   }
 
@@ -77,6 +88,11 @@ export class TaskCatalog {
     return this.#subscribers.get(event) ?? [];
   }
 
+  /** The flows that start when `event` is emitted. */
+  flowTriggers(event: string): readonly FlowTrigger[] {
+    return this.#flowTriggers.get(event) ?? [];
+  }
+
   /** Descriptions for `events.definitions`, computed once. */
   describeEvents(): EventInfo[] {
     this.#describedEvents ??= this.eventNames().flatMap((name) => {
@@ -88,6 +104,7 @@ export class TaskCatalog {
           description: event.description,
           payloadSchema: z.toJSONSchema(event.payload, { io: "input", unrepresentable: "any" }),
           subscribers: this.subscribers(name).map((subscriber) => subscriber.task.name),
+          flows: this.flowTriggers(name).map((trigger) => trigger.name),
         },
       ];
     });
