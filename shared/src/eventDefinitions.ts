@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { limits } from "./limits.js";
+import { taskNameSchema } from "./task.js";
 
 /** A typed event: its name and the schema of its payload, declared once here and imported everywhere. */
 export interface EventDefinition<Name extends string = string, Payload extends z.ZodType = z.ZodType> {
@@ -13,11 +14,8 @@ export type EventPayload<E extends EventDefinition> = z.output<E["payload"]>;
 /** What an emitter passes. */
 export type EventPayloadInput<E extends EventDefinition> = z.input<E["payload"]>;
 
-export const eventNameSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$/, "must be lower-case words joined by '.', '_' or '-'");
+/** Event names follow the rule task names follow. */
+export const eventNameSchema = taskNameSchema;
 
 /** Declares an event once; tasks subscribe to it (`on`), steps wait for it, the API emits it. */
 export function defineEvent<const Name extends string, Payload extends z.ZodType>(spec: {
