@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { type LiveEvent, limits } from "@conveyor/shared";
+import type { LiveTransport } from "../packages/client/src/createClient.js";
 import { createToken } from "../server/src/auth/tokens.js";
 import { createDatabase, createPool } from "../server/src/db/client.js";
 import { resolvesWithin } from "../server/src/resolvesWithin.js";
@@ -12,8 +13,8 @@ import { workerSettings } from "./workerSettings.js";
 
 const latencyRuns = Number(process.env.BENCH_LIVE_RUNS ?? 200);
 const fanOutSubscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
-/** 1,000 subscribers × 3 events of each run: 200 runs already make 600,000 deliveries. */
-const fanOutRuns = Number(process.env.BENCH_FANOUT_RUNS ?? 200);
+/** 1,000 subscribers × 3 events of each run: 1,000 runs make 3,000,000 deliveries. */
+const fanOutRuns = Number(process.env.BENCH_FANOUT_RUNS ?? 1_000);
 /** How long the fan-out waits for every event to reach every subscriber before it reports they did not. */
 const fanOutDeadlineMs = Number(process.env.BENCH_FANOUT_DEADLINE_MS ?? 600_000);
 
@@ -95,10 +96,12 @@ export function liveLatency(url: string): Promise<{ running: LatencySummary; suc
     const subscription = client.events.feed.subscribe(
       { task: "conveyor.noop" },
       {
-        onData: ({ data }) => {
-          const byType = arrivals.get(data.runId ?? "") ?? new Map<LiveEvent["type"], number>();
-          byType.set(data.type, performance.now());
-          arrivals.set(data.runId ?? "", byType);
+        onData: ({ data: events }) => {
+          for (const event of events) {
+            const byType = arrivals.get(event.runId ?? "") ?? new Map<LiveEvent["type"], number>();
+            byType.set(event.type, performance.now());
+            arrivals.set(event.runId ?? "", byType);
+          }
           notify();
         },
       },
@@ -133,11 +136,11 @@ export function liveLatency(url: string): Promise<{ running: LatencySummary; suc
 }
 
 /**
- * Many SSE subscribers on one API process while runs execute: does every event reach every
- * subscriber, how fast, and what does it cost the server's memory? The server runs in processes of
- * its own; the subscribers in this one.
+ * Many subscribers on one API process while runs execute, over one transport: does every event
+ * reach every subscriber, in order and once, how fast, and what does it cost the server's memory?
+ * The server runs in processes of its own; the subscribers in this one.
  */
-export function fanOut(url: string) {
+export function fanOut(url: string, transport: LiveTransport) {
   return withServerProcesses(url, async (base, client, newToken, api) => {
     // One token per hundred subscribers: a token may hold at most that many (subscriptionsPerToken).
     const tokens = await Promise.all(
@@ -147,6 +150,9 @@ export function fanOut(url: string) {
     // queued, started and succeeded for every run.
     const expected = fanOutRuns * 3;
     const counts = new Array<number>(fanOutSubscribers).fill(0);
+    const lastIds = new Array<number>(fanOutSubscribers).fill(0);
+    let outOfOrder = 0;
+    let messages = 0;
     let connected = 0;
     let allConnected = () => {};
     const connectedAll = new Promise<void>((resolve) => (allConnected = resolve));
@@ -155,15 +161,22 @@ export function fanOut(url: string) {
     let allDelivered = () => {};
     const deliveredAll = new Promise<void>((resolve) => (allDelivered = resolve));
     const subscriptions = Array.from({ length: fanOutSubscribers }, (_, index) =>
-      createApiClient(base, tokens[Math.floor(index / limits.subscriptionsPerToken)] ?? "").events.feed.subscribe(
+      createApiClient(base, tokens[Math.floor(index / limits.subscriptionsPerToken)] ?? "", {
+        transport,
+      }).events.feed.subscribe(
         { task: "conveyor.noop" },
         {
           onStarted: () => {
             connected += 1;
             if (connected === fanOutSubscribers) allConnected();
           },
-          onData: () => {
-            const count = (counts[index] ?? 0) + 1;
+          onData: ({ data: events }) => {
+            messages += 1;
+            for (const event of events) {
+              if (event.id <= (lastIds[index] ?? 0)) outOfOrder += 1;
+              lastIds[index] = event.id;
+            }
+            const count = (counts[index] ?? 0) + events.length;
             counts[index] = count;
             if (count !== expected) return;
             complete += 1;
@@ -185,12 +198,14 @@ export function fanOut(url: string) {
     for (const subscription of subscriptions) subscription.unsubscribe();
     const deliveries = expected * fanOutSubscribers;
     return {
+      transport,
       subscribers: fanOutSubscribers,
       runs: fanOutRuns,
       events_per_subscriber: expected,
       deliveries,
       // In time, and none twice.
-      every_event_delivered: isDeliveredInTime && counts.every((count) => count === expected),
+      every_event_delivered: isDeliveredInTime && outOfOrder === 0 && counts.every((count) => count === expected),
+      events_per_message: Math.round((deliveries / messages) * 10) / 10,
       seconds: Math.round(seconds * 100) / 100,
       deliveries_per_s: Math.round(deliveries / seconds),
       server_rss_mb_before: serverMbBefore,

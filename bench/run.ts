@@ -101,20 +101,34 @@ async function live(): Promise<Section> {
   console.log(
     `SSE latency p50: running ${latency.running.p50_ms} ms, succeeded ${latency.succeeded.p50_ms} ms (raw enqueue→start ${rawLat.p50_ms} ms)`,
   );
-  const fan = await withBenchDatabase("fanout", fanOut);
-  console.log(
-    `${fan.subscribers} SSE subscribers × ${fan.events_per_subscriber} events: all delivered ${fan.every_event_delivered} in ${fan.seconds} s (${fan.deliveries_per_s} deliveries/s), server RSS ${fan.server_rss_mb_before} → ${fan.server_rss_mb_subscribed} → ${fan.server_rss_mb_after_run} MB`,
-  );
+  const fans = [];
+  for (const transport of ["websocket", "sse"] as const) {
+    const fan = await withBenchDatabase(`fanout${transport}`, (url) => fanOut(url, transport));
+    console.log(
+      `${fan.subscribers} ${transport} subscribers × ${fan.events_per_subscriber} events: all delivered ${fan.every_event_delivered} in ${fan.seconds} s (${fan.deliveries_per_s} deliveries/s, ${fan.events_per_message} events per message), server RSS ${fan.server_rss_mb_before} → ${fan.server_rss_mb_subscribed} → ${fan.server_rss_mb_after_run} MB`,
+    );
+    fans.push(fan);
+  }
   return {
-    results: { live: { ...latency, raw_enqueue_to_start: rawLat }, fan_out: fan },
+    results: { live: { ...latency, raw_enqueue_to_start: rawLat }, fan_out: fans },
     rows: {
       "SSE running p50/p99 (ms)": {
         conveyor: `${latency.running.p50_ms} / ${latency.running.p99_ms}`,
         baseline: rawLat.p50_ms,
       },
       "SSE succeeded p50/p99 (ms)": { conveyor: `${latency.succeeded.p50_ms} / ${latency.succeeded.p99_ms}` },
-      [`${fan.subscribers} SSE subscribers (deliveries/s)`]: { conveyor: fan.deliveries_per_s },
-      [`server RSS growth with them (MB)`]: { conveyor: fan.server_rss_mb_after_run - fan.server_rss_mb_before },
+      ...Object.fromEntries(
+        fans.flatMap((fan) => [
+          [
+            `${fan.subscribers} ${fan.transport} subscribers (deliveries/s; all delivered)`,
+            { conveyor: `${fan.deliveries_per_s}; ${fan.every_event_delivered}` },
+          ],
+          [
+            `server RSS growth with ${fan.transport} subscribers (MB)`,
+            { conveyor: fan.server_rss_mb_after_run - fan.server_rss_mb_before },
+          ],
+        ]),
+      ),
     },
   };
 }

@@ -9,9 +9,8 @@ export default defineConfig({
   plugins: [react()],
   server: {
     proxy: {
-      // Subscriptions too: their server-sent event streams pass through unbuffered (no compression
-      // here), and closing the page closes the upstream stream, which frees the API's slot.
-      "/trpc": apiOrigin,
+      // Subscriptions too: the tab's WebSocket is forwarded as one upgraded connection.
+      "/trpc": { target: apiOrigin, ws: true },
       "/health": apiOrigin,
       "/auth": apiOrigin,
       "/login": apiOrigin,

@@ -151,7 +151,11 @@ describe("fuzzing every procedure's input", () => {
   }
 
   const adminCaller = () =>
-    createCaller({ ...app.conveyor.services, principal: { tokenId: "fuzz", name: "fuzz", role: "admin" } });
+    createCaller({
+      ...app.conveyor.services,
+      principal: { tokenId: "fuzz", name: "fuzz", role: "admin" },
+      connection: null,
+    });
 
   async function call(path: string, input: unknown): Promise<unknown> {
     const caller = adminCaller() as unknown as Record<string, Record<string, (input: unknown) => Promise<unknown>>>;

@@ -4,13 +4,26 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { collect, untilReceived } from "./fixtures/eventCollector.js";
-import { type ApiClient, latestEventId, startFileConveyor, startTestConveyor } from "./fixtures/testConveyor.js";
+import {
+  type ApiClient,
+  createApiClient,
+  latestEventId,
+  startFileConveyor,
+  startTestConveyor,
+} from "./fixtures/testConveyor.js";
 
 // Two API processes' worth of hubs over one database, and writers on connections of their own:
 // what several Conveyor processes committing events at once look like to a subscriber.
 const { database, app } = await startFileConveyor("live_exactness", { worker: false });
 const second = await startTestConveyor(database.url, { worker: false });
 afterAll(() => second.close());
+// The same subscribers over the other transport: one WebSocket per process carrying them all.
+const socketClient = (url: string | null, token: string) =>
+  createApiClient(url ?? "", token, { transport: "websocket" });
+const sockets = [
+  socketClient(app.conveyor.url, app.tokens.viewer),
+  socketClient(second.conveyor.url, second.tokens.viewer),
+];
 
 const writerCount = 6;
 const writers = await Promise.all(
@@ -71,17 +84,18 @@ const feed = (client: ApiClient, lastEventId: string) =>
   collect((handlers) => client.events.feed.subscribe({ lastEventId }, handlers));
 
 describe("the live feed under many concurrent writers", () => {
-  it("gives every subscriber exactly the committed events, once each, in id order", async () => {
+  it("gives every subscriber, over server-sent events or a WebSocket, exactly the committed events, once each, in id order", async () => {
     await fc.assert(
       fc.asyncProperty(scenarioArbitrary, async (scenario) => {
         const start = await latestEventId(app.conveyor.db);
-        const early = [feed(app.clients.viewer, start), feed(second.clients.viewer, start)];
+        const [firstSocket, secondSocket] = sockets as [ApiClient, ApiClient];
+        const early = [feed(app.clients.viewer, start), feed(secondSocket, start)];
         const writing = Promise.all(
           scenario.map((transactions, writer) => runWriter(writers[writer] as pg.Client, writer, transactions)),
         );
         // Joins while the writers are busy: its backlog and the live stream must meet exactly.
         await sleepFor(60);
-        const late = [feed(app.clients.viewer, start), feed(second.clients.viewer, start)];
+        const late = [feed(firstSocket, start), feed(second.clients.viewer, start)];
         await writing;
         const committed = await committedIdsAfter(start);
         const streams = [...early, ...late];

@@ -57,8 +57,8 @@ export function useRefreshOnRunsFinished(refresh: () => void, intervalMs = 2_000
         if (hasStarted.current) throttle.request();
         hasStarted.current = true;
       },
-      onData: ({ data: event }) => {
-        if (terminalRunEventTypes.has(event.type)) throttle.request();
+      onData: ({ data: events }) => {
+        if (events.some((event) => terminalRunEventTypes.has(event.type))) throttle.request();
       },
     },
   );

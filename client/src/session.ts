@@ -1,5 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { z } from "zod";
+import { restartLiveSocket } from "./trpc";
 
 /*
  * Signing in and out are plain HTTP routes rather than tRPC procedures: the server answers with an
@@ -31,11 +32,23 @@ async function endSession(): Promise<void> {
 /** Trades a token for a session cookie, then reloads every query as the new caller. */
 export function useSignIn() {
   const queryClient = useQueryClient();
-  return useMutation({ mutationFn: startSession, onSuccess: () => queryClient.resetQueries() });
+  return useMutation({
+    mutationFn: startSession,
+    onSuccess: () => {
+      restartLiveSocket();
+      return queryClient.resetQueries();
+    },
+  });
 }
 
 /** Drops the session cookie; what the last caller could see leaves the cache with it. */
 export function useSignOut() {
   const queryClient = useQueryClient();
-  return useMutation({ mutationFn: endSession, onSuccess: () => queryClient.resetQueries() });
+  return useMutation({
+    mutationFn: endSession,
+    onSuccess: () => {
+      restartLiveSocket();
+      return queryClient.resetQueries();
+    },
+  });
 }

@@ -1,6 +1,6 @@
 import type { AppRouter } from "@conveyor/server";
 import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
-import { httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
+import { createWSClient, httpBatchLink, splitLink, TRPCClientError, wsLink } from "@trpc/client";
 import { createTRPCReact, getQueryKey } from "@trpc/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import superjson from "superjson";
@@ -11,16 +11,39 @@ export const trpc = createTRPCReact<AppRouter>();
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 /**
- * The API is served on the UI's own origin (the dev server proxies it). Subscriptions are
- * server-sent event streams, authenticated by the same session cookie; on a dropped connection
- * the browser reconnects and the link resumes after the last event it received.
+ * The tab's one live connection: every subscription of every view shares this WebSocket (a tab
+ * holding a stream per view ran out of the six connections HTTP/1.1 allows per host, and other
+ * tabs' pages stopped updating). It opens with the first subscription, sends the session cookie,
+ * and on a dropped connection reconnects and resumes each subscription after its last event.
+ */
+let liveSocket: ReturnType<typeof createWSClient> | null = null;
+
+function liveSocketUrl(): string {
+  return `${window.location.protocol === "https:" ? "wss:" : "ws:"}//${window.location.host}/trpc`;
+}
+
+/** Starts the live connection over, as the caller now signed in (the server reads the cookie once per connection). */
+export function restartLiveSocket(): void {
+  void liveSocket?.close();
+}
+
+/**
+ * The API is served on the UI's own origin (the dev server proxies it). Queries and mutations are
+ * batched over HTTP; subscriptions share the tab's WebSocket, authenticated by the same session
+ * cookie.
  */
 export function createApiClient() {
+  liveSocket ??= createWSClient({
+    url: liveSocketUrl,
+    lazy: { enabled: true, closeMs: 10_000 },
+    // Tells a dead connection from a quiet one; the server's own pings catch the reverse.
+    keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 10_000 },
+  });
   return trpc.createClient({
     links: [
       splitLink({
         condition: (op) => op.type === "subscription",
-        true: httpSubscriptionLink({ url: "/trpc", transformer: superjson }),
+        true: wsLink({ client: liveSocket, transformer: superjson }),
         false: httpBatchLink({ url: "/trpc", transformer: superjson }),
       }),
     ],

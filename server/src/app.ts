@@ -91,7 +91,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
   const settings = bundledTaskSettings(config);
   const implementations = (options.implementations ?? bundledImplementations)(db, settings);
   const catalog = new TaskCatalog(implementations.map((implementation) => implementation.definition));
-  const hub = options.api ? new EventHub(db, config.DATABASE_URL, logger) : null;
+  const hub = options.api ? new EventHub(db, config.DATABASE_URL, logger, config.LIVE_BUFFER_EVENTS) : null;
   const services: AppServices = {
     db,
     catalog,

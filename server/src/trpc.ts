@@ -1,7 +1,6 @@
 import { hasRole, type Role } from "@conveyor/shared";
 import { SpanKind } from "@opentelemetry/api";
 import { initTRPC, TRPCError } from "@trpc/server";
-import superjson from "superjson";
 import { z } from "zod";
 import { roleTooLowMessage, tokenRequiredMessage } from "./auth/credentials.js";
 import type { Principal, TokenAuthenticator } from "./auth/tokens.js";
@@ -10,6 +9,8 @@ import type { ReadThroughCache } from "./cache/readThroughCache.js";
 import type { Database } from "./db/client.js";
 import { formatIssue, InputError, type InputIssue, issuesFromZod, NotFoundError } from "./errors.js";
 import type { EventHub } from "./events/eventHub.js";
+import type { LiveConnection } from "./events/liveConnection.js";
+import { wireTransformer } from "./events/liveWire.js";
 import type { SubscriptionLimiter } from "./events/subscriptionLimiter.js";
 import type { AppLogger } from "./logger.js";
 import type { TaskCatalog } from "./tasks/catalog.js";
@@ -30,6 +31,13 @@ export interface AppServices {
 /** What every procedure can reach: the services and who is calling. */
 export interface Context extends AppServices {
   principal: Principal | null;
+  /**
+   * For a connection that outlives one call (a WebSocket): who holds its token now, asked again
+   * for each call, so a revoked token or a lowered role takes effect on the next subscription.
+   */
+  currentPrincipal?: () => Promise<Principal | null>;
+  /** The connection a subscription streams over; null for callers in this process. */
+  connection: LiveConnection | null;
   /** The caller's W3C trace context headers, if it sent them: its trace continues here. */
   traceHeaders?: { traceparent?: string | undefined; tracestate?: string | undefined };
 }
@@ -51,7 +59,7 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
-    transformer: superjson,
+    transformer: wireTransformer,
     // Stack traces stay in the server's log, never in a response.
     isDev: false,
     errorFormatter({ shape, error }) {
@@ -96,12 +104,13 @@ const domainErrors = t.middleware(async ({ next }) => {
 });
 
 function requireRole(required: Role) {
-  return t.middleware(({ ctx, next }) => {
-    if (!ctx.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: tokenRequiredMessage });
-    if (!hasRole(ctx.principal.role, required)) {
-      throw new TRPCError({ code: "FORBIDDEN", message: roleTooLowMessage(ctx.principal, required) });
+  return t.middleware(async ({ ctx, next }) => {
+    const principal = ctx.currentPrincipal ? await ctx.currentPrincipal() : ctx.principal;
+    if (!principal) throw new TRPCError({ code: "UNAUTHORIZED", message: tokenRequiredMessage });
+    if (!hasRole(principal.role, required)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: roleTooLowMessage(principal, required) });
     }
-    return next({ ctx: { ...ctx, principal: ctx.principal } });
+    return next({ ctx: { ...ctx, principal } });
   });
 }
 

@@ -10,6 +10,8 @@ export const limits = {
   pageSize: 200,
   /** Live subscriptions one token may hold open on one API process. */
   subscriptionsPerToken: 100,
+  /** Bytes of one message a client sends over the live WebSocket (subscribe, stop, ping). */
+  socketMessageBytes: 64 * 1024,
   /** Bytes of one HTTP request body. */
   requestBodyBytes: 8 * 1024 * 1024,
 } as const;

@@ -90,10 +90,10 @@ export function waitFor(
     const watch = () => {
       if (isSettled) return;
       subscription = client.runs.watch.subscribe(lastEventId ? { id: runId, lastEventId } : { id: runId }, {
-        onData: ({ id, data }) => {
+        onData: ({ id, data: events }) => {
           lastEventId = id;
           try {
-            onEvent(data);
+            for (const event of events) onEvent(event);
           } catch (error) {
             fail(error); // a throwing callback ends the wait rather than vanishing inside the link
           }

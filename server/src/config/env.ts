@@ -43,6 +43,11 @@ const envSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   /** A bearer token for scrapers, besides any API token; at least 32 characters. */
   METRICS_TOKEN: z.string().min(32).optional(),
+  /**
+   * Events one live subscriber may have waiting for its connection before it is cut off (it
+   * reconnects and resumes after its last event); bounds the memory a slow or dead client holds.
+   */
+  LIVE_BUFFER_EVENTS: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
   /** Succeeded runs older than this are dropped with their day's partition; 7 days by default. */
   SUCCEEDED_RETENTION_MS: z.coerce
     .number()

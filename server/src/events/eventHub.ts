@@ -3,7 +3,10 @@ import { TRPCError } from "@trpc/server";
 import type { Executor } from "../db/client.js";
 import { ListenConnection } from "../db/listenConnection.js";
 import type { AppLogger } from "../logger.js";
-import { EventChannel } from "./eventChannel.js";
+import { metrics } from "../metrics/metrics.js";
+import { EventChannel, type SubscriberTooSlowError } from "./eventChannel.js";
+import type { LiveFilter } from "./liveFilter.js";
+import { shareBatch } from "./liveWire.js";
 import {
   checkEventWriters,
   type EventWriters,
@@ -11,6 +14,7 @@ import {
   maxEventId,
   readEvents,
 } from "./sql/readEvents.js";
+import { SubscriberIndex } from "./subscriberIndex.js";
 
 /** A hole held open longer than this by a running transaction is logged (and still waited for). */
 const slowHoleWarnMs = 10_000;
@@ -20,8 +24,36 @@ const sweepIntervalMs = 1_000;
 const holeRecheckMs = 5;
 const pageSize = 1_000;
 
+/** How a subscriber's events leave the process: a WebSocket, a server-sent event stream, or a caller in this process. */
+export type LiveTransport = "websocket" | "sse" | "local";
+export const liveTransports: readonly LiveTransport[] = ["websocket", "sse", "local"];
+
+export interface SubscribeOptions {
+  transport: LiveTransport;
+  /** Called once if the subscriber falls more than the hub's buffer behind (its channel is closed by then). */
+  onOverflow?: (error: SubscriberTooSlowError) => void;
+  /** Called when the hub stops, before the subscription's stream is ended with an error. */
+  onStop?: () => void;
+}
+
+interface Subscriber {
+  readonly channel: EventChannel<LiveEvent[]>;
+  readonly transport: LiveTransport;
+  readonly onStop: (() => void) | undefined;
+}
+
+const deliveredBy = Object.fromEntries(
+  liveTransports.map((transport) => [transport, metrics.liveEventsDelivered.labels(transport)]),
+) as Record<LiveTransport, ReturnType<typeof metrics.liveEventsDelivered.labels>>;
+// Every series exists from the start, at 0: a rate over "nothing yet" is 0, not missing.
+for (const transport of liveTransports) {
+  deliveredBy[transport].inc(0);
+  metrics.liveSubscribersCut.inc({ transport, reason: "slow" }, 0);
+}
+
 export interface HubSubscription {
-  readonly channel: EventChannel<LiveEvent>;
+  /** Batches of events in id order; every subscriber of the same filter receives the same arrays. */
+  readonly channel: EventChannel<LiveEvent[]>;
   /** Resolves once `deliveredUpTo` is current: everything after it reaches `channel`. */
   readonly ready: Promise<void>;
   close(): void;
@@ -51,12 +83,14 @@ export class EventHub {
   /** False while no one listens: the horizon is then brought up to date before anything is read. */
   #isHorizonCurrent = false;
   readonly #awaitingHorizon: (() => void)[] = [];
-  readonly #subscribers = new Set<{ filter: (event: LiveEvent) => boolean; channel: EventChannel<LiveEvent> }>();
+  readonly #subscribers = new SubscriberIndex<Subscriber>();
 
   constructor(
     private readonly db: Executor,
     databaseUrl: string,
     private readonly logger: AppLogger,
+    /** Events one subscriber may have waiting before it is cut off (LIVE_BUFFER_EVENTS). */
+    private readonly bufferEvents: number,
   ) {
     this.#listener = new ListenConnection({
       databaseUrl,
@@ -112,9 +146,28 @@ export class EventHub {
     return this.#listener.pid;
   }
 
-  subscribe(filter: (event: LiveEvent) => boolean): HubSubscription {
-    const entry = { filter, channel: new EventChannel<LiveEvent>() };
-    this.#subscribers.add(entry);
+  /** Subscribers by transport, and the events waiting in their buffers. */
+  get load(): { subscribers: Record<LiveTransport, number>; bufferedEvents: number } {
+    const subscribers: Record<LiveTransport, number> = { websocket: 0, sse: 0, local: 0 };
+    let bufferedEvents = 0;
+    for (const subscriber of this.#subscribers.subscribers()) {
+      subscribers[subscriber.transport] += 1;
+      bufferedEvents += subscriber.channel.buffered;
+    }
+    return { subscribers, bufferedEvents };
+  }
+
+  subscribe(filter: LiveFilter, options: SubscribeOptions): HubSubscription {
+    const channel = new EventChannel<LiveEvent[]>({
+      capacity: this.bufferEvents,
+      sizeOf: (batch) => batch.length,
+      onOverflow: (error) => {
+        metrics.liveSubscribersCut.inc({ transport: options.transport, reason: "slow" });
+        options.onOverflow?.(error);
+      },
+    });
+    const entry: Subscriber = { channel, transport: options.transport, onStop: options.onStop };
+    const remove = this.#subscribers.add(filter, entry);
     const ready = this.#isHorizonCurrent
       ? Promise.resolve()
       : new Promise<void>((resolve) => {
@@ -122,11 +175,11 @@ export class EventHub {
           this.pump();
         });
     return {
-      channel: entry.channel,
+      channel,
       ready,
       close: () => {
-        this.#subscribers.delete(entry);
-        entry.channel.close();
+        remove();
+        channel.close();
       },
     };
   }
@@ -229,9 +282,14 @@ export class EventHub {
     for (const hole of this.#slowHolesLogged) if (hole <= id) this.#slowHolesLogged.delete(hole);
   }
 
+  /** One array per filter, pushed to each of its subscribers: serialized once however many there are. */
   #deliver(events: readonly LiveEvent[]): void {
-    for (const subscriber of this.#subscribers) {
-      for (const event of events) if (subscriber.filter(event)) subscriber.channel.push(event);
+    for (const [group, batch] of this.#subscribers.route(events)) {
+      if (group.subscribers.size > 1) shareBatch(batch);
+      for (const subscriber of group.subscribers) {
+        subscriber.channel.push(batch);
+        deliveredBy[subscriber.transport].inc(batch.length);
+      }
     }
   }
 
@@ -245,7 +303,10 @@ export class EventHub {
       code: "SERVICE_UNAVAILABLE",
       message: "the API process is shutting down; reconnect",
     });
-    for (const subscriber of this.#subscribers) subscriber.channel.close(shuttingDown);
+    for (const subscriber of this.#subscribers.subscribers()) {
+      subscriber.onStop?.();
+      subscriber.channel.close(shuttingDown);
+    }
     this.#subscribers.clear();
     // Their channels are closed: what waits on them learns so from the channel.
     for (const resolve of this.#awaitingHorizon.splice(0)) resolve();

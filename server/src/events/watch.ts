@@ -1,17 +1,16 @@
 import {
   type EventFeedInput,
-  eventTypesEntering,
   isTerminal,
   type LiveEvent,
-  type RunEventType,
   type RunStatus,
   terminalRunEventTypes,
 } from "@conveyor/shared";
 import { TRPCError, tracked } from "@trpc/server";
-import { eq, type SQL, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { schema } from "../db/client.js";
 import { NotFoundError } from "../errors.js";
 import type { Context } from "../trpc.js";
+import { feedFilter } from "./liveFilter.js";
 import { streamEvents } from "./streamEvents.js";
 
 function requireHub(ctx: Context) {
@@ -19,11 +18,14 @@ function requireHub(ctx: Context) {
   return ctx.hub;
 }
 
-/** Runs a subscription inside the caller's per-token allowance. */
-async function* limited<T>(ctx: Context, stream: AsyncGenerator<T>): AsyncGenerator<T> {
+/**
+ * Runs a subscription inside the caller's per-token allowance, each batch tracked by its last
+ * event's id: a client that reconnects sends it back and resumes right after it.
+ */
+async function* limited(ctx: Context, stream: AsyncGenerator<LiveEvent[]>) {
   const release = ctx.subscriptions.acquire(ctx.principal?.tokenId ?? "anonymous");
   try {
-    yield* stream;
+    for await (const batch of stream) yield tracked(String(batch.at(-1)?.id ?? 0), batch);
   } finally {
     release();
   }
@@ -86,15 +88,15 @@ export async function* watchRun(
   const hub = requireHub(ctx);
   await mustExist(() => runStatus(ctx, input.id));
   const stream = streamEvents(hub, ctx.db, {
-    where: sql`e.run_id = ${input.id}`,
-    matches: (event) => event.runId === input.id,
+    filter: { kind: "run", runId: input.id },
+    connection: ctx.connection,
     after: after(input.lastEventId),
     // A failure followed by a retry is not the end: only a terminal event with nothing after it is.
     isLast: async (event) => terminalRunEventTypes.has(event.type) && !(await hasLaterEvents(ctx, input.id, event.id)),
     isFinished: async () => isTerminal(await runStatus(ctx, input.id)),
     signal,
   });
-  for await (const event of limited(ctx, stream)) yield tracked(String(event.id), event);
+  yield* limited(ctx, stream);
 }
 
 /** A flow's events, ending once every run of it has finished. */
@@ -117,8 +119,8 @@ export async function* watchFlow(
     return hasFinished;
   };
   const stream = streamEvents(hub, ctx.db, {
-    where: sql`e.flow_id = ${input.id}`,
-    matches: (event) => event.flowId === input.id,
+    filter: { kind: "flow", flowId: input.id },
+    connection: ctx.connection,
     after: after(input.lastEventId),
     // The flow's last event, not merely one terminal event seen after the flow finished.
     isLast: async (event) =>
@@ -128,26 +130,17 @@ export async function* watchFlow(
     isFinished: isFlowFinished,
     signal,
   });
-  for await (const event of limited(ctx, stream)) yield tracked(String(event.id), event);
+  yield* limited(ctx, stream);
 }
 
 /** Every event, or those of one task, queue or status: the dashboard's firehose. Never ends. */
 export async function* eventFeed(ctx: Context, input: EventFeedInput, signal?: AbortSignal) {
   const hub = requireHub(ctx);
-  const types: RunEventType[] | null = input.status ? eventTypesEntering(input.status) : null;
-  const conditions: SQL[] = [sql`true`];
-  if (input.task) conditions.push(sql`r.task = ${input.task}`);
-  if (input.queue) conditions.push(sql`r.queue = ${input.queue}`);
-  if (types) conditions.push(sql`e.type in ${types}`);
-  const matches = (event: LiveEvent) =>
-    (!input.task || event.task === input.task) &&
-    (!input.queue || event.queue === input.queue) &&
-    (!types || types.includes(event.type));
   const stream = streamEvents(hub, ctx.db, {
-    where: sql.join(conditions, sql` and `),
-    matches,
+    filter: feedFilter(input),
+    connection: ctx.connection,
     after: input.lastEventId ? Number(input.lastEventId) : undefined,
     signal,
   });
-  for await (const event of limited(ctx, stream)) yield tracked(String(event.id), event);
+  yield* limited(ctx, stream);
 }

@@ -7,6 +7,7 @@ import Fastify, { type FastifyReply } from "fastify";
 import { z } from "zod";
 import { principalOf, tokenRequiredMessage } from "../auth/credentials.js";
 import { answerCachedListings, cachedQueriesOf } from "../cache/cachedResponses.js";
+import type { LiveConnection } from "../events/liveConnection.js";
 import { imageRoutes } from "../images/httpRoutes.js";
 import type { ImageStorage } from "../images/storage.js";
 import type { AppLogger } from "../logger.js";
@@ -15,6 +16,7 @@ import { type AppRouter, appRouter } from "../router.js";
 import type { AppServices, Context } from "../trpc.js";
 import type { RunningWorker } from "../worker/startWorker.js";
 import { checkHealth } from "./healthReport.js";
+import { registerLiveSocket } from "./liveSocket.js";
 
 export interface HttpServerOptions {
   services: AppServices;
@@ -46,7 +48,20 @@ function setSession(reply: FastifyReply, token: string): void {
   });
 }
 
-/** One port for the UI, tRPC at `/trpc`, `GET /health`, and the browser sign-in routes. */
+/**
+ * A server-sent event stream: tRPC waits for the response to drain before it takes the next
+ * message, so a slow client's events wait in the hub's bounded buffer; cutting it ends the
+ * response, and the client's EventSource reconnects with its last event id.
+ */
+function sseConnection(reply: FastifyReply): LiveConnection {
+  return {
+    transport: "sse",
+    whenWritable: () => Promise.resolve(),
+    cut: () => reply.raw.destroy(),
+  };
+}
+
+/** One port for the UI, tRPC at `/trpc` (HTTP, server-sent events and WebSocket), `GET /health`, and the browser sign-in routes. */
 export async function createHttpServer(options: HttpServerOptions) {
   const { services, logger } = options;
   const app = Fastify({
@@ -71,16 +86,19 @@ export async function createHttpServer(options: HttpServerOptions) {
 
   const createContext = async ({
     req,
+    res,
   }: {
     req: {
       headers: { authorization?: string; traceparent?: string | string[]; tracestate?: string | string[] };
       cookies: Record<string, string | undefined>;
     };
+    res: FastifyReply;
   }): Promise<Context> => {
     const { traceparent, tracestate } = req.headers;
     return {
       ...services,
       principal: await principalOf(req, services.authenticator),
+      connection: sseConnection(res),
       traceHeaders: {
         traceparent: typeof traceparent === "string" ? traceparent : undefined,
         tracestate: typeof tracestate === "string" ? tracestate : undefined,
@@ -95,6 +113,7 @@ export async function createHttpServer(options: HttpServerOptions) {
     cache: services.cache,
     authenticator: services.authenticator,
   });
+  await registerLiveSocket(app, { services, logger });
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
     trpcOptions: {

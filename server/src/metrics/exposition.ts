@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type pg from "pg";
 import type { TokenAuthenticator } from "../auth/tokens.js";
 import type { Executor } from "../db/client.js";
-import type { EventHub } from "../events/eventHub.js";
+import { type EventHub, liveTransports } from "../events/eventHub.js";
 import { maxEventId } from "../events/sql/readEvents.js";
 import { readQueueDepth } from "../stats/sql/readQueueDepth.js";
 import type { RunningWorker } from "../worker/startWorker.js";
@@ -33,6 +33,9 @@ async function refreshGauges({ db, pool, hub, worker, workerConcurrency }: Metri
   }
   if (hub) {
     metrics.hubSubscribers.set(hub.subscriberCount);
+    const load = hub.load;
+    for (const transport of liveTransports) metrics.liveSubscribers.set({ transport }, load.subscribers[transport]);
+    metrics.liveBufferedEvents.set(load.bufferedEvents);
     // A hub nobody listens to reads nothing on purpose: that is not lag.
     const lag = hub.subscriberCount > 0 ? Math.max(0, (await maxEventId(db)) - hub.deliveredUpTo) : 0;
     metrics.hubLag.set(lag);

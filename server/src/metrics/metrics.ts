@@ -83,6 +83,29 @@ export const metrics = {
     help: "Newest committed event id minus the newest this API process has delivered (0 while nobody listens).",
     registers: [registry],
   }),
+  liveSubscribers: new Gauge({
+    name: "conveyor_live_subscribers",
+    help: "Live event subscriptions open on this API process, by transport (websocket, sse, local).",
+    labelNames: ["transport"] as const,
+    registers: [registry],
+  }),
+  liveEventsDelivered: new Counter({
+    name: "conveyor_live_events_delivered_total",
+    help: "Events handed to live subscribers on this API process (one per event per subscriber), by transport.",
+    labelNames: ["transport"] as const,
+    registers: [registry],
+  }),
+  liveBufferedEvents: new Gauge({
+    name: "conveyor_live_buffered_events",
+    help: "Events waiting in live subscribers' buffers on this API process for their connections to take them.",
+    registers: [registry],
+  }),
+  liveSubscribersCut: new Counter({
+    name: "conveyor_live_subscribers_cut_total",
+    help: "Live subscriptions this API process cut off, by transport and reason (slow: its buffer overflowed; it resumes on reconnect).",
+    labelNames: ["transport", "reason"] as const,
+    registers: [registry],
+  }),
   poolConnections: new Gauge({
     name: "conveyor_db_pool_connections",
     help: "This process's Postgres pool: total, idle, and callers waiting for a connection.",

@@ -65,7 +65,9 @@ export function useFollowedRuns(
         for (const id of followed.current) void utils.runs.get.invalidate({ id });
         setIsFeedStarted(true);
       },
-      onData: (envelope) => push(envelope.data),
+      onData: ({ data: events }) => {
+        for (const event of events) push(event);
+      },
     },
   );
   useLiveConnection(feed);

@@ -83,7 +83,9 @@ export function useFlowRuns(id: string, flow: FlowDetail, isFetching: boolean) {
     { id },
     {
       onStarted: () => setHasStreamEnded(false),
-      onData: ({ data: event }) => push(event),
+      onData: ({ data: events }) => {
+        for (const event of events) push(event);
+      },
       onComplete: () => {
         setHasStreamEnded(true);
         void utils.flows.get.invalidate({ id });

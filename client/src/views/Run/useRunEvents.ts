@@ -68,9 +68,11 @@ export function useRunEvents(id: string, status: RunStatus | undefined) {
   const subscription = trpc.runs.watch.useSubscription(
     { id },
     {
-      onData: ({ data: event }) => {
-        if (terminalRunEventTypes.has(event.type)) setHasSeenEnd(true);
-        push(event);
+      onData: ({ data: events }) => {
+        for (const event of events) {
+          if (terminalRunEventTypes.has(event.type)) setHasSeenEnd(true);
+          push(event);
+        }
       },
     },
   );

@@ -133,7 +133,9 @@ export function useLiveRuns(filters: ListingFilters) {
   };
   const feed = trpc.events.feed.useSubscription(feedInput, {
     onStarted,
-    onData: (envelope) => push(envelope.data),
+    onData: ({ data: events }) => {
+      for (const event of events) push(event);
+    },
   });
   useLiveConnection(feed);
 

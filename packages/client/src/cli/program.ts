@@ -201,7 +201,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
                 io.stderr.write(`connection lost (${state.error.message}); reconnecting\n`);
               }
             },
-            onData: ({ data }) => io.stdout.write(`${formatEventLine(data)}\n`),
+            onData: ({ data: events }) =>
+              io.stdout.write(events.map((event) => `${formatEventLine(event)}\n`).join("")),
             onError: reject,
             onComplete: resolve,
           },
