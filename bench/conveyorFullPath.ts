@@ -5,6 +5,7 @@ import { uuidFloor } from "../server/src/history/partitions.js";
 import { bundledImplementations } from "../server/src/tasks/bundled.js";
 import { implementTask } from "../server/src/worker/taskImplementation.js";
 import { type BenchConveyor, withBenchConveyor } from "./benchConveyor.js";
+import { watchFeedDuring } from "./feedLag.js";
 import { type LatencySummary, summarize } from "./stats.js";
 import { waitForCount } from "./waitForCount.js";
 import { conveyorWorkerEnv, e2eRuns, enqueueBatchSize, latencySamples } from "./workerSettings.js";
@@ -72,6 +73,24 @@ export function conveyorThroughput(url: string): Promise<{ perSecond: number; se
     url,
     () => {},
     ({ client }) => enqueueNoopsUntilSucceeded(url, client),
+  );
+}
+
+/** Feed subscribers watching the throughput run, as a dashboard per operator would. */
+const feedWatchers = Number(process.env.BENCH_FEED_WATCHERS ?? 10);
+
+/**
+ * The same throughput run with unfiltered `events.feed` subscribers over WebSocket: the runs per
+ * second with them, and how far behind the newest committed event they fell.
+ */
+export function conveyorThroughputWatched(url: string) {
+  return withFullPath(
+    url,
+    () => {},
+    ({ client, conveyor, url: base, token }) =>
+      watchFeedDuring({ url: base, token, db: conveyor.db, subscribers: feedWatchers }, () =>
+        enqueueNoopsUntilSucceeded(url, client),
+      ),
   );
 }
 

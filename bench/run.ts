@@ -3,7 +3,7 @@ import { cpus } from "node:os";
 import { withBenchDatabase } from "./benchDatabase.js";
 import { cacheComparison } from "./cacheBench.js";
 import { conveyorChains, conveyorChords } from "./conveyorFlows.js";
-import { conveyorLatency, conveyorThroughput } from "./conveyorFullPath.js";
+import { conveyorLatency, conveyorThroughput, conveyorThroughputWatched } from "./conveyorFullPath.js";
 import { fanOut, liveLatency } from "./liveBench.js";
 import { rawChains, rawChords } from "./rawFlows.js";
 import { rawLatency, rawThroughput } from "./rawGraphileWorker.js";
@@ -28,6 +28,10 @@ async function throughputAndLatency(): Promise<Section> {
   console.log(`raw graphile-worker: ${raw.perSecond.toFixed(0)} jobs/s`);
   const conveyor = await withBenchDatabase("e2e", conveyorThroughput);
   console.log(`conveyor full path:  ${conveyor.perSecond.toFixed(0)} runs/s`);
+  const watched = await withBenchDatabase("watched", conveyorThroughputWatched);
+  console.log(
+    `with ${watched.lag.subscribers} feed subscribers: ${watched.result.perSecond.toFixed(0)} runs/s; all delivered ${watched.lag.every_event_delivered}, lag max ${watched.lag.lag_max_s} s (p99 ${watched.lag.lag_p99_s} s), ${watched.lag.events_per_message} events per message`,
+  );
   const rawLat = await withBenchDatabase("rawlat", rawLatency);
   const conveyorLat = await withBenchDatabase("lat", conveyorLatency);
   const e2e = {
@@ -39,9 +43,25 @@ async function throughputAndLatency(): Promise<Section> {
     raw_seconds: round3(raw.seconds),
   };
   return {
-    results: { e2e, enqueue_to_start: { samples: latencySamples, conveyor: conveyorLat, raw: rawLat } },
+    results: {
+      e2e,
+      watched: {
+        conveyor_per_s: Math.round(watched.result.perSecond),
+        ratio: round3(watched.result.perSecond / raw.perSecond),
+        ...watched.lag,
+      },
+      enqueue_to_start: { samples: latencySamples, conveyor: conveyorLat, raw: rawLat },
+    },
     rows: {
       "throughput (per s)": { conveyor: e2e.conveyor_per_s, baseline: e2e.raw_per_s, ratio: e2e.ratio },
+      [`throughput with ${watched.lag.subscribers} feed subscribers (per s)`]: {
+        conveyor: Math.round(watched.result.perSecond),
+        baseline: e2e.raw_per_s,
+        ratio: round3(watched.result.perSecond / raw.perSecond),
+      },
+      "their lag, max / p99 (s); every event delivered": {
+        conveyor: `${watched.lag.lag_max_s} / ${watched.lag.lag_p99_s}; ${watched.lag.every_event_delivered}`,
+      },
       "enqueue→start p50 (ms)": { conveyor: conveyorLat.p50_ms, baseline: rawLat.p50_ms },
       "enqueue→start p95 (ms)": { conveyor: conveyorLat.p95_ms, baseline: rawLat.p95_ms },
       "enqueue→start p99 (ms)": { conveyor: conveyorLat.p99_ms, baseline: rawLat.p99_ms },

@@ -3,6 +3,8 @@ import type { LiveTransport } from "./eventHub.js";
 /** The connection a subscription's events leave by, as far as the stream needs to know it. */
 export interface LiveConnection {
   readonly transport: Exclude<LiveTransport, "local">;
+  /** Events in one message at most; a larger batch goes in slices. No limit when left out. */
+  readonly maxEventsPerMessage?: number;
   /**
    * Resolves once the connection can take more without its send buffer passing its bound, or once
    * it has closed. A stream waits for it before each message, so a client that stops reading

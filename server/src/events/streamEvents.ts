@@ -55,16 +55,21 @@ export async function* streamEvents(hub: EventHub, db: Executor, options: Stream
     const upTo = hub.deliveredUpTo;
     cursor = options.after ?? upTo;
     const where = filterSql(options.filter);
+    const limit = connection?.maxEventsPerMessage ?? Number.POSITIVE_INFINITY;
+    /** Waits for the connection, then yields the events (in slices of at most `limit`). */
+    const send = async function* (events: LiveEvent[]) {
+      for (let start = 0; start < events.length; start += limit) {
+        const slice = events.length <= limit ? events : events.slice(start, start + limit);
+        await connection?.whenWritable();
+        yield slice;
+        cursor = slice.at(-1)?.id ?? cursor;
+      }
+    };
     const fromTable = async function* (bounded: boolean) {
       for (;;) {
         const page = await readEvents(db, { after: cursor, ...(bounded ? { upTo } : {}), where, limit: backlogPage });
         const { events, isDone } = await upToLast(page, options.isLast);
-        const last = events.at(-1);
-        if (last) {
-          await connection?.whenWritable();
-          yield events;
-          cursor = last.id;
-        }
+        yield* send(events);
         if (isDone) return true;
         if (page.length < backlogPage) return false;
       }
@@ -81,12 +86,7 @@ export async function* streamEvents(hub: EventHub, db: Executor, options: Stream
       // Only the first live batches can overlap the backlog; later ones pass on as they are.
       const fresh = (batch[0]?.id ?? 0) > cursor ? batch : batch.filter((event) => event.id > cursor);
       const { events, isDone } = await upToLast(fresh, options.isLast);
-      const last = events.at(-1);
-      if (last) {
-        await connection?.whenWritable();
-        yield events;
-        cursor = last.id;
-      }
+      yield* send(events);
       if (isDone) return;
     }
   } finally {

@@ -48,6 +48,9 @@ function setSession(reply: FastifyReply, token: string): void {
   });
 }
 
+/** The most events one server-sent event carries. */
+const sseEventsPerMessage = 50;
+
 /**
  * A server-sent event stream: tRPC waits for the response to drain before it takes the next
  * message, so a slow client's events wait in the hub's bounded buffer; cutting it ends the
@@ -56,6 +59,9 @@ function setSession(reply: FastifyReply, token: string): void {
 function sseConnection(reply: FastifyReply): LiveConnection {
   return {
     transport: "sse",
+    // Each stream encodes its own copy of every message, and holds it until its client took it:
+    // small messages keep a thousand streams' copies to tens of megabytes.
+    maxEventsPerMessage: sseEventsPerMessage,
     whenWritable: () => Promise.resolve(),
     cut: () => reply.raw.destroy(),
   };
