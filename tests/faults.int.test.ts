@@ -130,7 +130,7 @@ describe("faults under load: 2 API and 2 worker processes, 3,000 runs and 100 ch
     }
   }, 240_000);
 
-  it("an API process killed while its subscribers are connected: they resume on the other", async () => {
+  it("an API process killed while its subscribers are connected, over server-sent events and WebSockets: they resume on the other", async () => {
     await onSharedServer("api_sigkill", {
       options: sameServer,
       inject: async (cluster) => {
