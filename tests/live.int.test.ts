@@ -3,12 +3,14 @@ import { sql } from "drizzle-orm";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { collect, untilReceived } from "./fixtures/eventCollector.js";
+import { startFailoverProxy } from "./fixtures/failoverProxy.js";
 import {
   type ApiClient,
   createApiClient,
   latestEventId,
   startFileConveyor,
   startTestConveyor,
+  type TestConveyor,
   waitForEvents,
   waitForRun,
 } from "./fixtures/testConveyor.js";
@@ -287,6 +289,36 @@ describe("across processes", () => {
         await apiD.close();
       }
     } finally {
+      await worker.close();
+    }
+  });
+
+  it("restarting the API under a WebSocket subscriber: it reconnects through the balancer by itself and resumes exactly", async () => {
+    const worker = await startTestConveyor(database.url, { api: false });
+    let ports: number[] = [];
+    const balancer = await startFailoverProxy(() => ports);
+    const portOf = (api: TestConveyor) => Number(new URL(api.conveyor.url ?? "").port);
+    const apiC = await startTestConveyor(database.url, { worker: false });
+    let apiD: TestConveyor | null = null;
+    ports = [portOf(apiC)];
+    try {
+      const { id } = await apiC.client.runs.enqueue.mutate({ task: "conveyor.sleep", input: { ms: 2_000 } });
+      const client = createApiClient(balancer.url, apiC.tokens.viewer, { transport: "websocket" });
+      const stream = watchRun(client, id);
+      await stream.atLeast(3);
+      apiD = await startTestConveyor(database.url, { worker: false });
+      ports = [portOf(apiD)];
+      await apiC.close();
+      // Told to reconnect (close code 1012), not that the stream is over.
+      await stream.cut;
+      expect(stream.isCompleted).toBe(false);
+      await stream.completed;
+      expect(new Set(stream.ids).size).toBe(stream.ids.length);
+      expect(stream.ids).toEqual(await storedEventIds(id));
+    } finally {
+      await apiC.close();
+      await apiD?.close();
+      await balancer.close();
       await worker.close();
     }
   });

@@ -2,6 +2,11 @@ import { useCallback, useEffect, useRef } from "react";
 
 /** A hidden tab gets no animation frames; its queue is still drained, this often. */
 const hiddenFlushMs = 1_000;
+/**
+ * A visible tab that is not the focused one may get as little as a frame a second (Chromium
+ * throttles them): a timer drains the queue by then if no frame came.
+ */
+const frameFallbackMs = 250;
 
 interface PendingFlush {
   isFrame: boolean;
@@ -44,8 +49,21 @@ export function useFrameBatch<T>(apply: (items: T[]) => void): (item: T) => void
       const timer = setTimeout(flush, hiddenFlushMs);
       pending.current = { isFrame: false, cancel: () => clearTimeout(timer) };
     } else {
-      const frame = requestAnimationFrame(flush);
-      pending.current = { isFrame: true, cancel: () => cancelAnimationFrame(frame) };
+      const frame = requestAnimationFrame(() => {
+        clearTimeout(fallback);
+        flush();
+      });
+      const fallback = setTimeout(() => {
+        cancelAnimationFrame(frame);
+        flush();
+      }, frameFallbackMs);
+      pending.current = {
+        isFrame: true,
+        cancel: () => {
+          cancelAnimationFrame(frame);
+          clearTimeout(fallback);
+        },
+      };
     }
   }, []);
 }

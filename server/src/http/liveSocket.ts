@@ -87,7 +87,7 @@ function socketToken(request: IncomingMessage, connectionParams: unknown): strin
   const params = connectionParamsSchema.safeParse(connectionParams);
   if (params.success && params.data?.token) return params.data.token;
   const { origin, host } = request.headers;
-  if (origin !== undefined && host !== undefined && new URL(origin).host !== host) return null;
+  if (origin !== undefined && host !== undefined && URL.parse(origin)?.host !== host) return null;
   return tokenFromRequest({ authorization: request.headers.authorization }, parseCookie(request.headers.cookie ?? ""));
 }
 
