@@ -11,10 +11,39 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 
+/** Every tRPC message the page's sockets sent and received, parsed: what its subscriptions did. */
+const socketTraffic: { sent: SocketMessage[]; received: SocketMessage[] } = { sent: [], received: [] };
+interface SocketMessage {
+  id?: number;
+  method?: string;
+  params?: { path?: string; input?: { json?: { id?: string } } };
+  result?: { type?: string };
+}
+
+function socketMessages(payload: string | Buffer): SocketMessage[] {
+  if (typeof payload !== "string" || (!payload.startsWith("{") && !payload.startsWith("["))) return [];
+  const parsed: unknown = JSON.parse(payload);
+  return (Array.isArray(parsed) ? parsed : [parsed]) as SocketMessage[];
+}
+
+/** Whether the page's subscription to `path` for `id` has started: from then on, it hears every event. */
+function hasStarted(path: string, id: string): boolean {
+  const requests = socketTraffic.sent.filter(
+    (message) => message.params?.path === path && message.params.input?.json?.id === id,
+  );
+  return socketTraffic.received.some(
+    (message) => message.result?.type === "started" && requests.some((request) => request.id === message.id),
+  );
+}
+
 beforeAll(async () => {
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
+  page.on("websocket", (socket) => {
+    socket.on("framesent", ({ payload }) => socketTraffic.sent.push(...socketMessages(payload)));
+    socket.on("framereceived", ({ payload }) => socketTraffic.received.push(...socketMessages(payload)));
+  });
   await signIn(page, app.conveyor.url, app.tokens.admin);
 });
 
@@ -64,10 +93,9 @@ describe("the flow view", () => {
     });
     await waitForRun(database.url, gate.id, isRunning);
     const flow = await app.client.flows.chain.mutate({ steps: [{ ...step, options: { queue } }, step, step] });
-    // The flow's event stream, opened by the page; its response is in once the server streams it.
-    const streaming = page.waitForResponse((response) => new URL(response.url()).pathname === "/trpc/flows.watch");
+    // The flow's event stream, opened by the page on the tab's socket: watching once the server says it started.
     await open(`/flows/${flow.id}`);
-    await streaming;
+    await expect.poll(() => hasStarted("flows.watch", flow.id)).toBe(true);
     await expect.poll(() => flowNodes().count()).toBe(3);
     expect(await page.getByTestId("flow-kind").textContent()).toBe("Chain");
 

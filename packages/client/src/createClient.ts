@@ -6,6 +6,7 @@ import {
   httpSubscriptionLink,
   splitLink,
   type TRPCClient,
+  type TRPCLink,
   wsLink,
 } from "@trpc/client";
 import { EventSource as FetchEventSource } from "eventsource";
@@ -51,7 +52,7 @@ function socketUrl(url: string): string {
   return absolute.toString();
 }
 
-function socketLink(url: string, token: string | undefined) {
+function socketLink(url: string, token: string | undefined): TRPCLink<AppRouter> {
   const client = createWSClient({
     url: socketUrl(url),
     // Node has no WebSocket of its own before version 22.
@@ -65,7 +66,7 @@ function socketLink(url: string, token: string | undefined) {
   return wsLink<AppRouter>({ client, transformer: superjson });
 }
 
-function eventStreamLink(url: string, token: string | undefined) {
+function eventStreamLink(url: string, token: string | undefined): TRPCLink<AppRouter> {
   const authorization: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   // A browser's own EventSource cannot send headers, so a token goes through the `eventsource`
   // package's fetch-based EventSource; without a token the browser's sends the session cookie.
@@ -83,7 +84,11 @@ function eventStreamLink(url: string, token: string | undefined) {
 }
 
 /** The link subscriptions take: `url` is tRPC's (`…/trpc`). */
-export function subscriptionLink(url: string, token: string | undefined, transport: LiveTransport) {
+export function subscriptionLink(
+  url: string,
+  token: string | undefined,
+  transport: LiveTransport,
+): TRPCLink<AppRouter> {
   return transport === "websocket" ? socketLink(url, token) : eventStreamLink(url, token);
 }
 

@@ -7,7 +7,7 @@ import { waitFor } from "./waitFor.js";
 const runId = "01900000-0000-7000-8000-000000000001";
 
 interface Handlers {
-  onData: (value: { id: string; data: LiveEvent }) => void;
+  onData: (value: { id: string; data: LiveEvent[] }) => void;
   onError: (error: unknown) => void;
   onComplete: () => void;
 }
@@ -83,8 +83,9 @@ function fakeClient(runs: Run[]) {
     if (!subscription) throw new Error("waitFor has not subscribed");
     return subscription;
   };
+  /** The events in one message, as a stream sends a batch. */
   const emit = (...events: LiveEvent[]) => {
-    for (const item of events) current().handlers.onData({ id: String(item.id), data: item });
+    if (events.length > 0) current().handlers.onData({ id: String(events.at(-1)?.id), data: events });
   };
   return { client, subscriptions, current, emit };
 }
