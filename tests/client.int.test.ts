@@ -150,38 +150,41 @@ describe("waitFor", () => {
     await expect(waitFor(client, id, flaky)).resolves.toEqual({ succeededOnAttempt: 2 });
   });
 
-  it("resumes after the API restarts mid-run, with every event once and in order", async () => {
-    // The client talks to an API process of its own, restarted on the same port; the run goes on
-    // meanwhile in the main test server's worker.
-    let api = await startTestConveyor(database.url, { worker: false });
-    const url = api.conveyor.url ?? "";
-    try {
-      const apiClient = createClient({ url, token: app.tokens.operator });
-      const { id } = await enqueue(apiClient, sleep, { ms: 1_500 });
-      const seen: number[] = [];
-      let restarted: Promise<void> | undefined;
-      const output = await waitFor(apiClient, id, sleep, {
-        onEvent: (event) => {
-          seen.push(event.id);
-          if (event.type === "run.started" && !restarted) {
-            restarted = (async () => {
-              await api.close();
-              api = await startTestConveyor(database.url, { worker: false, env: { PORT: new URL(url).port } });
-            })();
-          }
-        },
-      });
-      await restarted;
-      expect(restarted).toBeDefined();
-      expect(output).toEqual({ ms: 1_500 });
-      const stored = await app.conveyor.db.execute<{ id: string }>(
-        sql`select id from events where run_id = ${id} order by id`,
-      );
-      expect(seen).toEqual(stored.rows.map((row) => Number(row.id)));
-    } finally {
-      await api.close();
-    }
-  });
+  it.each(["sse", "websocket"] as const)(
+    "resumes after the API restarts mid-run, with every event once and in order (%s)",
+    async (transport) => {
+      // The client talks to an API process of its own, restarted on the same port; the run goes on
+      // meanwhile in the main test server's worker.
+      let api = await startTestConveyor(database.url, { worker: false });
+      const url = api.conveyor.url ?? "";
+      try {
+        const apiClient = createClient({ url, token: app.tokens.operator, transport });
+        const { id } = await enqueue(apiClient, sleep, { ms: 1_500 });
+        const seen: number[] = [];
+        let restarted: Promise<void> | undefined;
+        const output = await waitFor(apiClient, id, sleep, {
+          onEvent: (event) => {
+            seen.push(event.id);
+            if (event.type === "run.started" && !restarted) {
+              restarted = (async () => {
+                await api.close();
+                api = await startTestConveyor(database.url, { worker: false, env: { PORT: new URL(url).port } });
+              })();
+            }
+          },
+        });
+        await restarted;
+        expect(restarted).toBeDefined();
+        expect(output).toEqual({ ms: 1_500 });
+        const stored = await app.conveyor.db.execute<{ id: string }>(
+          sql`select id from events where run_id = ${id} order by id`,
+        );
+        expect(seen).toEqual(stored.rows.map((row) => Number(row.id)));
+      } finally {
+        await api.close();
+      }
+    },
+  );
 });
 
 describe("emit and completeWaitpoint", () => {
