@@ -15,6 +15,8 @@ interface SharedEncoding {
   document?: ReturnType<typeof superjson.serialize>;
   /** The JSON text of `{ id, data: batch }` around the tracked id, as a socket message carries it. */
   tracked?: { head: string; tail: string };
+  /** The batch cut into messages of at most `limit` events, each shared in turn. */
+  slices?: { limit: number; batches: LiveEvent[][] };
 }
 
 const sharedBatches = new WeakMap<readonly LiveEvent[], SharedEncoding>();
@@ -22,6 +24,20 @@ const sharedBatches = new WeakMap<readonly LiveEvent[], SharedEncoding>();
 /** Marks a batch that many subscribers will send as is: it is serialized once, then reused. */
 export function shareBatch(batch: readonly LiveEvent[]): void {
   sharedBatches.set(batch, {});
+}
+
+/** `batch` in messages of at most `limit` events; a shared batch is cut once, its slices shared too. */
+export function slicesOf(batch: LiveEvent[], limit: number): LiveEvent[][] {
+  if (batch.length <= limit) return [batch];
+  const shared = sharedBatches.get(batch);
+  if (shared?.slices?.limit === limit) return shared.slices.batches;
+  const batches: LiveEvent[][] = [];
+  for (let start = 0; start < batch.length; start += limit) batches.push(batch.slice(start, start + limit));
+  if (shared) {
+    for (const slice of batches) shareBatch(slice);
+    shared.slices = { limit, batches };
+  }
+  return batches;
 }
 
 const idPlaceholder = "\u0000tracked-id\u0000";

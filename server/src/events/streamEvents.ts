@@ -3,6 +3,7 @@ import type { Executor } from "../db/client.js";
 import type { EventHub } from "./eventHub.js";
 import type { LiveConnection } from "./liveConnection.js";
 import { filterSql, type LiveFilter } from "./liveFilter.js";
+import { slicesOf } from "./liveWire.js";
 import { flushCommittedEvents, readEvents } from "./sql/readEvents.js";
 
 export interface StreamOptions {
@@ -56,10 +57,10 @@ export async function* streamEvents(hub: EventHub, db: Executor, options: Stream
     cursor = options.after ?? upTo;
     const where = filterSql(options.filter);
     const limit = connection?.maxEventsPerMessage ?? Number.POSITIVE_INFINITY;
-    /** Waits for the connection, then yields the events (in slices of at most `limit`). */
+    /** Waits for the connection, then yields the events (in messages of at most `limit`). */
     const send = async function* (events: LiveEvent[]) {
-      for (let start = 0; start < events.length; start += limit) {
-        const slice = events.length <= limit ? events : events.slice(start, start + limit);
+      if (events.length === 0) return;
+      for (const slice of slicesOf(events, limit)) {
         await connection?.whenWritable();
         yield slice;
         cursor = slice.at(-1)?.id ?? cursor;
