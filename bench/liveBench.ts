@@ -87,6 +87,14 @@ async function residentMb(pid: number | undefined): Promise<number> {
   return Math.round(kb / 1_024);
 }
 
+/** CPU seconds a process has used (user and system), from /proc. */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Enqueue over HTTP (typed client) → `run.started` and `run.succeeded` as an SSE subscriber sees them. */
 export function liveLatency(url: string): Promise<{ running: LatencySummary; succeeded: LatencySummary }> {
   return withServer(url, async (_base, client) => {
@@ -187,6 +195,7 @@ export function fanOut(url: string, transport: LiveTransport) {
     );
     await connectedAll;
     const serverMbSubscribed = await residentMb(api.child.pid);
+    const apiCpuBefore = await cpuSeconds(api.child.pid);
     const started = performance.now();
     await client.runs.enqueueMany.mutate({
       items: Array.from({ length: fanOutRuns }, (_, n) => ({ task: "conveyor.noop", input: { n } })),
@@ -195,6 +204,7 @@ export function fanOut(url: string, transport: LiveTransport) {
     const isDeliveredInTime = await resolvesWithin(deliveredAll, fanOutDeadlineMs);
     const seconds = (performance.now() - started) / 1_000;
     const serverMbAfter = await residentMb(api.child.pid);
+    const apiCpu = (await cpuSeconds(api.child.pid)) - apiCpuBefore;
     for (const subscription of subscriptions) subscription.unsubscribe();
     const deliveries = expected * fanOutSubscribers;
     return {
@@ -208,6 +218,9 @@ export function fanOut(url: string, transport: LiveTransport) {
       events_per_message: Math.round((deliveries / messages) * 10) / 10,
       seconds: Math.round(seconds * 100) / 100,
       deliveries_per_s: Math.round(deliveries / seconds),
+      // The API process's CPU while it delivered, per delivery: what the server spends, whatever the bench's clients cost.
+      api_cpu_seconds: Math.round(apiCpu * 100) / 100,
+      api_cpu_us_per_delivery: Math.round((apiCpu / deliveries) * 1e6 * 100) / 100,
       server_rss_mb_before: serverMbBefore,
       server_rss_mb_subscribed: serverMbSubscribed,
       server_rss_mb_after_run: serverMbAfter,

@@ -125,7 +125,7 @@ async function live(): Promise<Section> {
   for (const transport of ["websocket", "sse"] as const) {
     const fan = await withBenchDatabase(`fanout${transport}`, (url) => fanOut(url, transport));
     console.log(
-      `${fan.subscribers} ${transport} subscribers × ${fan.events_per_subscriber} events: all delivered ${fan.every_event_delivered} in ${fan.seconds} s (${fan.deliveries_per_s} deliveries/s, ${fan.events_per_message} events per message), server RSS ${fan.server_rss_mb_before} → ${fan.server_rss_mb_subscribed} → ${fan.server_rss_mb_after_run} MB`,
+      `${fan.subscribers} ${transport} subscribers × ${fan.events_per_subscriber} events: all delivered ${fan.every_event_delivered} in ${fan.seconds} s (${fan.deliveries_per_s} deliveries/s, ${fan.events_per_message} events per message, API CPU ${fan.api_cpu_seconds} s: ${fan.api_cpu_us_per_delivery} µs a delivery), server RSS ${fan.server_rss_mb_before} → ${fan.server_rss_mb_subscribed} → ${fan.server_rss_mb_after_run} MB`,
     );
     fans.push(fan);
   }
