@@ -294,7 +294,9 @@ describe("across processes", () => {
   });
 
   it("restarting the API under a WebSocket subscriber: it reconnects through the balancer by itself and resumes exactly", async () => {
-    const worker = await startTestConveyor(database.url, { api: false });
+    // A small worker (the file's own was stopped above): with three Conveyors at once, this file
+    // must leave Postgres connections for the test files running beside it.
+    const worker = await startTestConveyor(database.url, { api: false, env: { WORKER_CONCURRENCY: "2" } });
     let ports: number[] = [];
     const balancer = await startFailoverProxy(() => ports);
     const portOf = (api: TestConveyor) => Number(new URL(api.conveyor.url ?? "").port);

@@ -10,7 +10,10 @@ import { createApiClient, isFinished, latestEventId, startFileConveyor, waitForR
 
 // A small buffer, so a stalled subscriber overflows it within a few megabytes of events.
 const bufferEvents = 100;
-const { database, app } = await startFileConveyor("live_socket", { env: { LIVE_BUFFER_EVENTS: String(bufferEvents) } });
+// Few task slots: its runs only write events, and a small pool leaves Postgres connections to the files beside it.
+const { database, app } = await startFileConveyor("live_socket", {
+  env: { LIVE_BUFFER_EVENTS: String(bufferEvents), WORKER_CONCURRENCY: "4" },
+});
 const base = app.conveyor.url ?? "";
 const socketUrl = `${base.replace(/^http/, "ws")}/trpc`;
 
@@ -205,6 +208,15 @@ describe("a subscriber that stops reading", () => {
     expect(Date.now() - cutAt).toBeLessThan(30_000);
     expect(app.conveyor.services.hub?.load.bufferedEvents).toBe(0);
     expect(app.conveyor.services.hub?.load.subscribers.websocket).toBe(0);
+    // And so Prometheus reads it.
+    const scraped = await (
+      await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${app.tokens.viewer}` } })
+    ).text();
+    expect(scraped).toContain(
+      `conveyor_live_subscribers_cut_total{transport="websocket",reason="slow"} ${cutsBefore + 1}`,
+    );
+    expect(scraped).toMatch(/^conveyor_live_buffered_events 0$/m);
+    expect(scraped).toMatch(/^conveyor_live_subscribers\{transport="websocket"\} 0$/m);
 
     // What reached it before the cut, in order; then it resumes after its last event.
     stalled.socket.resume();
