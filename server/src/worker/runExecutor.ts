@@ -1,5 +1,5 @@
 import { limitKeySchema } from "@conveyor/shared";
-import { context, SpanKind, trace } from "@opentelemetry/api";
+import { context, type Span, SpanKind, trace } from "@opentelemetry/api";
 import DataLoader from "dataloader";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { Database } from "../db/client.js";
@@ -14,6 +14,7 @@ import { takeRateSlot } from "../runs/sql/takeRateSlot.js";
 import { contextOf, endSpan, tracer } from "../tracing/tracing.js";
 import { AttemptActivity } from "./attemptActivity.js";
 import { AttemptBatcher } from "./attemptBatcher.js";
+import type { JobDisposition } from "./jobDisposition.js";
 import { RunAttempt } from "./runAttempt.js";
 import type { TaskImplementation } from "./taskImplementation.js";
 
@@ -36,6 +37,16 @@ export class AttemptSupersededError extends Error {
     super(`attempt ${attempt} of run ${runId} no longer holds the run; its job is left to whoever does`);
   }
 }
+
+/** The job of a recorded outcome: a finished run needs none, any other got its next one under the same key. */
+const dispositionAfter: Record<AttemptOutcome["kind"], "complete" | "replaced"> = {
+  succeeded: "complete",
+  failed: "complete",
+  retry: "replaced",
+  requeue: "replaced",
+  suspend: "replaced",
+  defer: "replaced",
+};
 
 /** How an attempt outcome is named in the metrics. */
 const outcomeLabel: Record<AttemptOutcome["kind"], string> = {
@@ -62,6 +73,15 @@ function outcomeMessage(outcome: AttemptOutcome): string {
     case "succeeded":
       return "succeeded";
   }
+}
+
+/** An attempt whose code has run, with its outcome still to record. */
+interface StartedAttempt {
+  attempt: RunAttempt;
+  /** Marks the attempt no longer in flight. */
+  finished: () => void;
+  outcome: AttemptOutcome;
+  span: Span;
 }
 
 /** Collects the calls made in one turn of the event loop into one statement. */
@@ -118,37 +138,42 @@ export class RunExecutor {
     }
   }
 
-  /** Handles one graphile-worker job. Resolving completes the job; throwing makes graphile-worker retry it. */
-  async execute(runId: string, task: string): Promise<void> {
+  /**
+   * Runs the attempt a graphile-worker job delivers, and says what becomes of the job (see
+   * `JobDisposition`). Throws only on an unexpected error, which fails the job like `failed`.
+   */
+  async execute(runId: string, task: string): Promise<JobDisposition> {
     // Checked before the claim, so a run this worker cannot execute is never marked running here.
     const implementation = this.options.implementations.get(task);
-    if (!implementation) throw new Error(`worker has no implementation for task "${task}"`);
+    if (!implementation) return { kind: "failed", error: new Error(`worker has no implementation for task "${task}"`) };
     const taskLimit = this.#taskLimits.get(task);
     // A task slot covers the claim and the task's code, so a run is `running` only while its
     // code can run; recording the outcome happens after the slot is freed for the next run.
     const inSlot = () => this.#taskSlots(() => this.#claimAndRun(runId, implementation));
     const started = taskLimit ? await taskLimit(inSlot) : await inSlot();
-    if (!started) return;
+    if (!("attempt" in started)) return started;
     const { attempt, finished, outcome, span } = started;
     let failure: unknown;
     try {
       await attempt.activity.flush();
-      if (!attempt.isCancelled) {
-        const recorded = await this.#attempts.complete({
-          runId: attempt.run.id,
-          flowId: attempt.run.flowId,
-          attempt: attempt.run.attempt,
-          outcome,
-          progress: attempt.activity.lastProgress,
-        });
-        // Refused: the run is no longer this attempt's (a reaper gave it back to the queue while
-        // this worker was cut off). Resolving would let graphile-worker delete the job, which it
-        // does by id whoever holds it, leaving a queued run without one; failing only touches a
-        // job this worker still holds.
-        if (!recorded) throw new AttemptSupersededError(attempt.run.id, attempt.run.attempt);
-        metrics.attemptsFinished.inc({ task: attempt.run.task, outcome: outcomeLabel[outcome.kind] });
+      // Cancelled while it ran: the cancellation finished the run and took its job.
+      if (attempt.isCancelled) return { kind: "complete" };
+      const recorded = await this.#attempts.complete({
+        runId: attempt.run.id,
+        flowId: attempt.run.flowId,
+        attempt: attempt.run.attempt,
+        outcome,
+        progress: attempt.activity.lastProgress,
+      });
+      // Refused: the run is no longer this attempt's (a reaper gave it back to the queue while
+      // this worker was cut off); its job may be someone else's by now.
+      if (!recorded) {
+        const superseded = new AttemptSupersededError(attempt.run.id, attempt.run.attempt);
+        failure = superseded;
+        return { kind: "failed", error: superseded };
       }
-      if (outcome.kind === "failed" && !attempt.isCancelled) {
+      metrics.attemptsFinished.inc({ task: attempt.run.task, outcome: outcomeLabel[outcome.kind] });
+      if (outcome.kind === "failed") {
         this.options.logger.warn(
           {
             runId: attempt.run.id,
@@ -160,6 +185,7 @@ export class RunExecutor {
           "run failed",
         );
       }
+      return { kind: dispositionAfter[outcome.kind] };
     } catch (error) {
       failure = error;
       throw error;
@@ -171,14 +197,15 @@ export class RunExecutor {
     }
   }
 
-  async #claimAndRun(runId: string, implementation: TaskImplementation) {
-    if (this.#isDraining) throw new Error("worker is shutting down; the job stays queued");
+  /** Claims the run and runs its code, or says what becomes of the job when it does not start here. */
+  async #claimAndRun(runId: string, implementation: TaskImplementation): Promise<JobDisposition | StartedAttempt> {
+    if (this.#isDraining) return { kind: "released", reason: "worker is shutting down" };
     const { name, defaults, rateLimitKey } = implementation.definition;
     if (this.options.isTaskPaused(name)) {
       // Fetched before the pause reached this worker: its new job carries the task's flag, which
       // workers skip until the task is resumed.
       await deferRun(this.options.db, runId, new Date(), "paused");
-      return null;
+      return { kind: "replaced" };
     }
     // A limit per key needs the run's input, so it is applied after the claim (see RunAttempt).
     if (defaults.rateLimit && !rateLimitKey) {
@@ -186,12 +213,13 @@ export class RunExecutor {
       if (nextWindow) {
         // To the next window without using an attempt; the run's new job waits for it.
         await deferRun(this.options.db, runId, nextWindow, "rate limit");
-        return null;
+        return { kind: "replaced" };
       }
     }
     const claimedAt = Date.now();
     const run = await this.#attempts.claim(runId);
-    if (!run) return null; // finished, cancelled or not yet due: the job has nothing left to do
+    // Finished, cancelled or not yet due: the job has nothing left to do.
+    if (!run) return { kind: "complete" };
     metrics.attemptsStarted.inc({ task: name });
     // A retry's wait is its backoff, which says nothing about how busy the workers are.
     if (run.attempt === 1) metrics.queueWait.observe({ task: name }, run.waitMs / 1_000);

@@ -1,32 +1,38 @@
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
-import { type CronItem, parseCronItems, run, type Task, type TaskList, type WorkerEvents } from "graphile-worker";
+import { type CronItem, parseCronItems, run, type TaskList, type WorkerEvents } from "graphile-worker";
 import type pg from "pg";
-import { z } from "zod";
 import type { Database } from "../db/client.js";
-import { withSchemaLock } from "../db/migrate.js";
-import { maintainHistory } from "../history/maintainHistory.js";
 import { type AppLogger, toGraphileLogger } from "../logger.js";
 import { resolvesWithin } from "../resolvesWithin.js";
 import { heartbeat, markStopped, registerWorker } from "../workers/sql/heartbeat.js";
-import { reapDeadWorkers } from "../workers/sql/reapDeadWorkers.js";
-import { releaseOrphanedLocks } from "../workers/sql/releaseOrphanedLocks.js";
+import type { reapDeadWorkers } from "../workers/sql/reapDeadWorkers.js";
 import { ControlListener } from "./controlListener.js";
+import { HeartbeatLoop } from "./heartbeatLoop.js";
+import { historyMaintenanceTask, maintenanceCronItem } from "./historyMaintenance.js";
+import { runJobTask } from "./jobAdapter.js";
 import { PausedFlags } from "./pausedFlags.js";
 import { releaseOncePool } from "./releaseOncePool.js";
 import { RunExecutor } from "./runExecutor.js";
+import { watchRunner } from "./runnerFailures.js";
 import type { TaskImplementation } from "./taskImplementation.js";
 
 export interface WorkerOptions {
+  /** The process's pool; graphile-worker takes a connection per job in flight from it. */
   pool: pg.Pool;
+  /** The same pool, for Conveyor's own statements. */
   db: Database;
-  /** For the worker's own LISTEN connection (cancellations). */
+  /** For the worker's own LISTEN connection (cancellations, pauses). */
   databaseUrl: string;
+  /** The tasks this worker runs; jobs of other tasks are left to other workers. */
   implementations: readonly TaskImplementation[];
+  /** Task slots: attempts whose code runs at once (WORKER_CONCURRENCY, 24 by default). */
   concurrency: number;
-  /** Jobs locked ahead per fetch; 0 disables graphile-worker's local queue. */
+  /** Jobs locked ahead per fetch; 0 (the default) disables graphile-worker's local queue. */
   localQueueSize: number;
+  /** How long a shutdown waits for running attempts before returning them to the queue (SHUTDOWN_GRACE_MS, 10 s). */
   shutdownGraceMs: number;
+  /** After an attempt's signal aborts (timeout, shutdown), how long its task has to settle (ABORT_GRACE_MS, 5 s). */
   abortGraceMs: number;
   /** How long a worker keeps trying to start over after a failure before it exits for its supervisor to restart it. */
   recoveryTimeoutMs: number;
@@ -41,7 +47,7 @@ export interface WorkerOptions {
   /** Any event (and overview rollup) older than this is dropped by the same job. */
   eventRetentionMs: number;
   logger: AppLogger;
-  /** How often to look for jobs that became due without a notification (retries, scheduled runs). */
+  /** How often to look for jobs that became due without a notification (retries, scheduled runs); 1 s by default. */
   pollIntervalMs?: number;
   /** Extra graphile-worker tasks and cron items (the schedules tick). */
   extraTasks?: TaskList;
@@ -73,14 +79,20 @@ export interface WorkerIncarnation {
 /** Jobs graphile-worker hands over per task slot; see `concurrentJobs` below. */
 export const jobsPerTaskSlot = 2;
 
-const jobPayloadSchema = z.object({ runId: z.uuid() });
-
-const maintenanceTaskName = "conveyor.history.maintain";
-
 /** After a failure, how long running attempts get to record their outcome before they are interrupted. */
 const abandonGraceMs = 2_000;
+/**
+ * graphile-worker aborts its own jobs this long after Conveyor's drain could at most take (the
+ * shutdown grace, then the abort grace): its abort is a last resort that must never come first.
+ */
+const runnerAbortMarginMs = 10_000;
 
-/** Registers a new worker id and starts working under it; `onFailure` is called once if it stops being able to. */
+/**
+ * Registers a new worker id and starts working under it; `onFailure` is called once if it stops
+ * being able to. The parts: the executor (claim → task → outcome → job disposition, in
+ * `runExecutor.ts`), graphile-worker's runner with the job adapter (`jobAdapter.ts`) and the
+ * history maintenance, the heartbeat loop, the control listener, and the watch on the runner.
+ */
 export async function startIncarnation(
   options: WorkerOptions,
   onFailure: (reason: string) => void,
@@ -101,31 +113,10 @@ export async function startIncarnation(
   });
   // graphile-worker locks jobs under ids of its own; a dead worker's locks are found by these.
   const lockIds = new Set<string>();
-  const runTask: Task = async (payload, helpers) => {
-    const { runId } = jobPayloadSchema.parse(payload);
-    // The lock must be on record before the run is claimed: a worker killed right after would
-    // otherwise hold a job no reaper can find.
-    const lockedBy = helpers.job.locked_by;
-    if (lockedBy && !lockIds.has(lockedBy)) {
-      lockIds.add(lockedBy);
-      await heartbeat(options.db, workerId, [...lockIds]);
-    }
-    await executor.execute(runId, helpers.job.task_identifier);
-  };
-  const maintain: Task = async () => {
-    const report = await withSchemaLock(options.pool, () =>
-      maintainHistory(options.db, Date.now(), {
-        succeededRetentionMs: options.succeededRetentionMs,
-        eventRetentionMs: options.eventRetentionMs,
-      }),
-    );
-    if (report.created.length + report.runPartitions.length + report.eventPartitionsDropped.length > 0) {
-      logger.info(report, "maintained the history partitions");
-    }
-  };
+  const runTask = runJobTask({ db: options.db, workerId, executor, lockIds });
   const taskList: TaskList = {
     ...Object.fromEntries([...implementations.keys()].map((name) => [name, runTask])),
-    [maintenanceTaskName]: maintain,
+    ...historyMaintenanceTask({ ...options, logger }),
     ...options.extraTasks,
   };
 
@@ -143,15 +134,7 @@ export async function startIncarnation(
   const runner = await run({
     pgPool: releaseOncePool(options.pool),
     taskList,
-    parsedCronItems: parseCronItems([
-      {
-        task: maintenanceTaskName,
-        match: "17 * * * *",
-        identifier: maintenanceTaskName,
-        options: { backfillPeriod: 0 },
-      },
-      ...(options.extraCronItems ?? []),
-    ]),
+    parsedCronItems: parseCronItems([maintenanceCronItem, ...(options.extraCronItems ?? [])]),
     noHandleSignals: true,
     // A paused task's or queue's jobs stay where they are, skipped by every worker.
     forbiddenFlags: () => paused.current,
@@ -166,31 +149,30 @@ export async function startIncarnation(
         ...(options.localQueueSize > 0 ? { localQueue: { size: options.localQueueSize } } : {}),
         completeJobBatchDelay: 0,
         failJobBatchDelay: 0,
-        // Conveyor drains first; graphile-worker's own abort must only ever come after that.
-        gracefulShutdownAbortTimeout: options.shutdownGraceMs + options.abortGraceMs + 10_000,
+        gracefulShutdownAbortTimeout: options.shutdownGraceMs + options.abortGraceMs + runnerAbortMarginMs,
       },
     },
   });
   let isEnding = false;
   let hasFailed = false;
-  let beat: NodeJS.Timeout | undefined;
+  const heartbeats = new HeartbeatLoop({
+    db: options.db,
+    workerId,
+    lockIds,
+    heartbeatMs: options.heartbeatMs,
+    deadAfterMs: options.deadAfterMs,
+    afterBeat: () => paused.refresh(),
+    onSilent: (reason) => fail(reason),
+    logger,
+  });
   const fail = (reason: string) => {
     if (isEnding || hasFailed) return;
     hasFailed = true;
-    clearInterval(beat);
+    heartbeats.stop();
     logger.error({ reason }, "worker can no longer work; starting over under a new id");
     onFailure(reason);
   };
-  // graphile-worker's runner ends for good when its pool or cron fails (a dropped connection
-  // mid-query is enough); it never comes back by itself. A pool that starts shutting down on its
-  // own (a worker of it exited with an error) takes no more jobs, however long it takes to end.
-  events.on("pool:gracefulShutdown", ({ message }) => fail(`graphile-worker's pool is shutting down: ${message}`));
-  events.on("pool:forcefulShutdown", ({ message }) => fail(`graphile-worker's pool is shutting down: ${message}`));
-  runner.promise.then(
-    () => fail("graphile-worker's runner stopped"),
-    (error: unknown) =>
-      fail(`graphile-worker's runner failed: ${error instanceof Error ? error.message : String(error)}`),
-  );
+  watchRunner(runner, events, fail);
   const control = new ControlListener(
     options.databaseUrl,
     { onCancel: (runIds) => executor.cancel(runIds), onPausesChanged: () => void paused.refresh() },
@@ -205,45 +187,7 @@ export async function startIncarnation(
     await resolvesWithin(control.stop(), 1_000);
     throw error;
   }
-
-  const reapNow = async (alsoWorkerIds: readonly string[] = []) => {
-    const reaped = await reapDeadWorkers(options.db, workerId, options.deadAfterMs, alsoWorkerIds);
-    if (reaped.workers.length > 0) logger.warn(reaped, "declared workers dead and released their jobs");
-    return reaped;
-  };
-  // Locks nobody has on record are rare and only ever `deadAfterMs` old; one look per that period
-  // spares a busy jobs table a scan on every heartbeat.
-  let lastOrphanSweepAt = Date.now();
-  const releaseOrphansWhenDue = async () => {
-    if (Date.now() - lastOrphanSweepAt < options.deadAfterMs) return;
-    lastOrphanSweepAt = Date.now();
-    const { unlockedJobs } = await releaseOrphanedLocks(options.db, options.deadAfterMs);
-    if (unlockedJobs > 0) logger.warn({ unlockedJobs }, "released jobs locked under ids no running worker has");
-  };
-  let lastHeartbeatAt = Date.now();
-  let isBeating = false;
-  // Other workers reap this one once it has been silent for `deadAfterMs`; it gives up a beat
-  // before that, so it never works on runs that have been handed to someone else.
-  const silentLimitMs = Math.max(options.deadAfterMs - options.heartbeatMs, options.heartbeatMs);
-  beat = setInterval(() => {
-    if (Date.now() - lastHeartbeatAt > silentLimitMs) {
-      fail(`the heartbeat has not reached the database for ${Date.now() - lastHeartbeatAt} ms`);
-      return;
-    }
-    if (isBeating) return;
-    isBeating = true;
-    heartbeat(options.db, workerId, [...lockIds])
-      .then(async () => {
-        lastHeartbeatAt = Date.now();
-        await paused.refresh();
-        await reapNow();
-        await releaseOrphansWhenDue();
-      })
-      .catch((error: unknown) => logger.warn({ err: error }, "heartbeat failed"))
-      .finally(() => {
-        isBeating = false;
-      });
-  }, options.heartbeatMs);
+  heartbeats.start();
   logger.info({ concurrency: options.concurrency, tasks: [...implementations.keys()] }, "worker started");
 
   let stopping: Promise<void> | undefined;
@@ -251,13 +195,13 @@ export async function startIncarnation(
     workerId,
     executor,
     get lastHeartbeatAt() {
-      return lastHeartbeatAt;
+      return heartbeats.lastBeatAt;
     },
-    reapNow,
+    reapNow: (alsoWorkerIds) => heartbeats.reapNow(alsoWorkerIds),
     stop() {
       stopping ??= (async () => {
         isEnding = true;
-        clearInterval(beat);
+        heartbeats.stop();
         const stopped = runner.stop();
         await executor.drain(options.shutdownGraceMs);
         await stopped;
@@ -270,7 +214,7 @@ export async function startIncarnation(
     abandon() {
       stopping ??= (async () => {
         isEnding = true;
-        clearInterval(beat);
+        heartbeats.stop();
         // Stopped first, so it hands the draining executor no more jobs to refuse.
         const stopped = runner.stop().catch(() => {});
         await resolvesWithin(executor.drain(abandonGraceMs), abandonGraceMs + options.abortGraceMs + 1_000);
