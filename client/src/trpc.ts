@@ -1,6 +1,6 @@
 import type { AppRouter } from "@conveyor/server";
 import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
-import { createWSClient, httpBatchLink, splitLink, TRPCClientError, wsLink } from "@trpc/client";
+import { createWSClient, httpBatchLink, retryLink, splitLink, TRPCClientError, wsLink } from "@trpc/client";
 import { createTRPCReact, getQueryKey } from "@trpc/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import superjson from "superjson";
@@ -43,7 +43,15 @@ export function createApiClient() {
     links: [
       splitLink({
         condition: (op) => op.type === "subscription",
-        true: wsLink({ client: liveSocket, transformer: superjson }),
+        true: [
+          // A subscription that fails for a reason that may pass (a server error) subscribes again
+          // after its last event; the socket link reopens a closed socket by itself.
+          retryLink({
+            retry: ({ op, error }) => op.type === "subscription" && !isCallerMistake(error),
+            retryDelayMs: (attempts) => Math.min(250 * 2 ** (attempts - 1), 5_000),
+          }),
+          wsLink({ client: liveSocket, transformer: superjson }),
+        ],
         false: httpBatchLink({ url: "/trpc", transformer: superjson }),
       }),
     ],

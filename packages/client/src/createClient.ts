@@ -4,6 +4,7 @@ import {
   createWSClient,
   httpBatchLink,
   httpSubscriptionLink,
+  retryLink,
   splitLink,
   type TRPCClient,
   type TRPCLink,
@@ -52,7 +53,34 @@ function socketUrl(url: string): string {
   return absolute.toString();
 }
 
-function socketLink(url: string, token: string | undefined): TRPCLink<AppRouter> {
+/** Codes of a caller's mistake: asking again cannot help. Anything else (a server error, a lost connection) may pass. */
+const callerMistakes = new Set([
+  "BAD_REQUEST",
+  "PARSE_ERROR",
+  "NOT_FOUND",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "METHOD_NOT_SUPPORTED",
+  "PRECONDITION_FAILED",
+  "PAYLOAD_TOO_LARGE",
+  "UNPROCESSABLE_CONTENT",
+  "UNSUPPORTED_MEDIA_TYPE",
+]);
+
+/**
+ * Subscribes again when a subscription fails for a reason that may pass (its first query met a
+ * database that was failing over, say), after its last event, with a backoff of up to 5 s. A
+ * socket that closes is reopened by the socket link itself; this covers the subscription's own
+ * errors, which would otherwise end it.
+ */
+export function retrySubscriptions(): TRPCLink<AppRouter> {
+  return retryLink<AppRouter>({
+    retry: ({ op, error }) => op.type === "subscription" && !callerMistakes.has(error.data?.code ?? ""),
+    retryDelayMs: (attempts) => Math.min(250 * 2 ** (attempts - 1), 5_000),
+  });
+}
+
+function socketLink(url: string, token: string | undefined): TRPCLink<AppRouter>[] {
   const client = createWSClient({
     url: socketUrl(url),
     // Node has no WebSocket of its own before version 22.
@@ -63,7 +91,7 @@ function socketLink(url: string, token: string | undefined): TRPCLink<AppRouter>
     lazy: { enabled: true, closeMs: idleSocketCloseMs },
     keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 10_000 },
   });
-  return wsLink<AppRouter>({ client, transformer: superjson });
+  return [retrySubscriptions(), wsLink<AppRouter>({ client, transformer: superjson })];
 }
 
 function eventStreamLink(url: string, token: string | undefined): TRPCLink<AppRouter> {
@@ -88,8 +116,8 @@ export function subscriptionLink(
   url: string,
   token: string | undefined,
   transport: LiveTransport,
-): TRPCLink<AppRouter> {
-  return transport === "websocket" ? socketLink(url, token) : eventStreamLink(url, token);
+): TRPCLink<AppRouter>[] {
+  return transport === "websocket" ? socketLink(url, token) : [eventStreamLink(url, token)];
 }
 
 /**
