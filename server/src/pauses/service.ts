@@ -1,13 +1,13 @@
 import type { Pause, PauseTarget } from "@conveyor/shared";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
+import { sendControl } from "../control/controlChannel.js";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
 import { pauseFlag } from "../runs/sql/addRunJobs.js";
-import { controlChannel } from "../runs/sql/cancelRunRows.js";
 
 /** Tells workers the set of pauses changed, so they reread it at once. */
 async function announce(db: Executor): Promise<void> {
-  await db.execute(sql`select pg_notify(${controlChannel}, ${JSON.stringify({ pausesChanged: true })})`);
+  await sendControl(db, { pausesChanged: true });
 }
 
 /** Pauses a task or queue: no run of it starts until it is resumed; attempts already running finish. */

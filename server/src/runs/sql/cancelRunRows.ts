@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { sendControl } from "../../control/controlChannel.js";
 import type { Executor } from "../../db/client.js";
 import { metrics } from "../../metrics/metrics.js";
 import { runJobKey } from "./addRunJobs.js";
@@ -11,9 +12,6 @@ export interface CancelledRow {
   flowId: string | null;
   wasRunning: boolean;
 }
-
-/** The channel on which workers hear which running attempts to abort. */
-export const controlChannel = "conveyor_control";
 
 /**
  * Marks unfinished runs cancelled with their events, removes the jobs of those not running, and
@@ -52,7 +50,7 @@ export async function cancelRunRows(db: Executor, ids: readonly string[], reason
   }
   const running = rows.filter((row) => row.wasRunning).map((row) => row.id);
   if (running.length > 0) {
-    await db.execute(sql`select pg_notify(${controlChannel}, ${JSON.stringify({ cancel: running })})`);
+    await sendControl(db, { cancel: running });
   }
   return rows;
 }

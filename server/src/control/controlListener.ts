@@ -1,12 +1,6 @@
-import { z } from "zod";
 import { ListenConnection } from "../db/listenConnection.js";
 import type { AppLogger } from "../logger.js";
-import { controlChannel } from "../runs/sql/cancelRunRows.js";
-
-const controlMessageSchema = z.union([
-  z.object({ cancel: z.array(z.uuid()) }),
-  z.object({ pausesChanged: z.literal(true) }),
-]);
+import { controlChannel, parseControl } from "./controlChannel.js";
 
 export interface ControlHandlers {
   /** Abort the attempts of these runs. */
@@ -28,9 +22,9 @@ export class ControlListener {
       databaseUrl,
       channel: controlChannel,
       onNotification: (payload) => {
-        const parsed = controlMessageSchema.safeParse(JSON.parse(payload ?? "null"));
-        if (!parsed.success) return;
-        if ("cancel" in parsed.data) handlers.onCancel(parsed.data.cancel);
+        const message = parseControl(payload);
+        if (!message) return;
+        if ("cancel" in message) handlers.onCancel(message.cancel);
         else handlers.onPausesChanged();
       },
       name: "control listener",
