@@ -3,7 +3,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { sendControl } from "../control/controlChannel.js";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
-import { pauseFlag } from "../runs/sql/addRunJobs.js";
+import { pauseFlag } from "../jobs/runJobs.js";
 
 /** Tells workers the set of pauses changed, so they reread it at once. */
 async function announce(db: Executor): Promise<void> {

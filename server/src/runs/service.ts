@@ -5,10 +5,10 @@ import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
 import { InputError, type InputIssue, NotFoundError } from "../errors.js";
 import { uuidFloor } from "../history/partitions.js";
+import { runIdsWithJobs } from "../jobs/runJobs.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
 import { cancelRuns } from "./cancelRuns.js";
 import { buildRun, findTask, type RunPlacement, standalone, validateInput } from "./prepareRun.js";
-import { runIdsWithJobs } from "./sql/addRunJobs.js";
 import { insertRuns, type NewRun } from "./sql/insertRuns.js";
 import { isRetryable, reopenRuns, retryableStatuses } from "./sql/reopenRuns.js";
 

@@ -2,7 +2,7 @@ import type { Database } from "../db/client.js";
 import { withDeadlockRetry } from "../db/withDeadlockRetry.js";
 import { releaseDependents } from "../flows/sql/releaseDependents.js";
 import { type FinishedRun, settleFlowRuns } from "../flows/sql/settleFlowRuns.js";
-import { addRunJobs } from "./sql/addRunJobs.js";
+import { addRunJobs } from "../jobs/runJobs.js";
 import type { CompletedRun, Completion } from "./sql/completeRuns.js";
 import { type RecordedAttempts, recordAttempts } from "./sql/recordAttempts.js";
 

@@ -1,7 +1,7 @@
 import type { Database } from "../db/client.js";
+import { pauseFlag } from "../jobs/runJobs.js";
 import type { AppLogger } from "../logger.js";
 import { forbiddenFlags } from "../pauses/service.js";
-import { pauseFlag } from "../runs/sql/addRunJobs.js";
 
 /**
  * The job flags of the paused tasks and queues, as this worker knows them: reread when a pause

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import type { RunJob } from "../../runs/sql/addRunJobs.js";
+import type { RunJob } from "../../jobs/runJobs.js";
 import { notifyEvents } from "../../runs/sql/notifyEvents.js";
 import { uuidArray } from "../../runs/sql/uuidArray.js";
 

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { sendControl } from "../../control/controlChannel.js";
 import type { Executor } from "../../db/client.js";
+import { runJobKey } from "../../jobs/runJobs.js";
 import { metrics } from "../../metrics/metrics.js";
-import { runJobKey } from "./addRunJobs.js";
 import { notifyEvents } from "./notifyEvents.js";
 import { rolledUp, rollUpCte } from "./rollUpRuns.js";
 import { uuidArray } from "./uuidArray.js";

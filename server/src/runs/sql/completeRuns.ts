@@ -1,6 +1,6 @@
 import type { RunError, RunProgress } from "@conveyor/shared";
 import { type SQL, sql } from "drizzle-orm";
-import { runJobSpecs } from "./addRunJobs.js";
+import { runJobSpecs } from "../../jobs/runJobs.js";
 import { rolledUp, rollUpCte } from "./rollUpRuns.js";
 import { uuidArray } from "./uuidArray.js";
 

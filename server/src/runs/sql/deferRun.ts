@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { runJobSpecs } from "./addRunJobs.js";
+import { runJobSpecs } from "../../jobs/runJobs.js";
 import { notifyEvents } from "./notifyEvents.js";
 
 /**

@@ -1,9 +1,9 @@
 import type { RunStatus } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor, schema } from "../../db/client.js";
+import { runJobSpecs } from "../../jobs/runJobs.js";
 import { metrics } from "../../metrics/metrics.js";
 import { activeTraceparent, inSpan } from "../../tracing/tracing.js";
-import { runJobSpecs } from "./addRunJobs.js";
 import { notifyEvents } from "./notifyEvents.js";
 
 export interface NewRun {

@@ -1,7 +1,7 @@
 import type { RunStatus } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { runJobSpecs } from "./addRunJobs.js";
+import { runJobSpecs } from "../../jobs/runJobs.js";
 import { notifyEvents } from "./notifyEvents.js";
 import { rolledUp, rollUpCte } from "./rollUpRuns.js";
 import { uuidArray } from "./uuidArray.js";

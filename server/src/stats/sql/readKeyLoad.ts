@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { runJobKeyPrefix } from "../../runs/sql/addRunJobs.js";
+import { runJobKeyPrefix } from "../../jobs/runJobs.js";
 
 export type KeyLoad = {
   key: string;

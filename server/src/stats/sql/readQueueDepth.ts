@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { runIdsWithJobs } from "../../runs/sql/addRunJobs.js";
+import { runIdsWithJobs } from "../../jobs/runJobs.js";
 
 export interface QueueDepth {
   /** null: runs enqueued without a named queue. */

@@ -1,5 +1,11 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Executor } from "../../db/client.js";
+import type { Executor } from "../db/client.js";
+
+/*
+ * A run's graphile-worker job: its key, its flags, its job_spec, and the one read of
+ * graphile-worker's private jobs table. What these rely on in graphile-worker (pinned at 0.17.x)
+ * is checked against it in tests/graphileWorkerContract.int.test.ts.
+ */
 
 /**
  * graphile-worker's own attempt limit. Conveyor counts attempts on the run and schedules its own

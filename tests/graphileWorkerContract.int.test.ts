@@ -1,0 +1,108 @@
+import { sql } from "drizzle-orm";
+import { run } from "graphile-worker";
+import pg from "pg";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { createDatabase } from "../server/src/db/client.js";
+import { migrateDatabase } from "../server/src/db/migrate.js";
+import { runJobKey, runJobSpecs } from "../server/src/jobs/runJobs.js";
+import { createLogger, toGraphileLogger } from "../server/src/logger.js";
+import { createTestDatabase } from "./fixtures/testDatabase.js";
+
+/*
+ * What Conveyor assumes of graphile-worker (pinned at 0.17.x), each checked against the real
+ * thing: the job disposition contract (server/src/worker/jobDisposition.ts) and the run jobs'
+ * keys and flags (server/src/jobs/runJobs.ts) rest on these.
+ */
+
+const database = await createTestDatabase("graphile_contract");
+const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+await migrateDatabase(pool, createLogger("silent"));
+const db = createDatabase(pool);
+afterAll(async () => {
+  await pool.end();
+  await database.drop();
+});
+afterEach(async () => {
+  await pool.query("delete from graphile_worker._private_jobs");
+});
+
+interface JobRow {
+  id: string;
+  key: string | null;
+  locked_by: string | null;
+  flags: Record<string, boolean> | null;
+  run_at: Date;
+}
+
+async function jobs(): Promise<JobRow[]> {
+  const result = await pool.query<JobRow>(
+    "select id::text, key, locked_by, flags, run_at from graphile_worker._private_jobs order by id",
+  );
+  return result.rows;
+}
+
+/** Adds the job of a run as Conveyor's statements do. */
+async function addRunJob(runId: string, options: { queue?: string; runAt?: Date } = {}): Promise<void> {
+  const spec = sql`(select ${runId}::uuid as id, 'conveyor.noop'::text as task, ${options.queue ?? null}::text as queue,
+    0 as priority, ${options.runAt?.toISOString() ?? null}::timestamptz as run_at)`;
+  await db.execute(sql`select count(*) from graphile_worker.add_jobs(${runJobSpecs(spec)})`);
+}
+
+describe("graphile-worker, as Conveyor relies on it", () => {
+  it("moves a run's key to the job added while its job is locked, and completing the old job spares the new", async () => {
+    const runId = "01900000-0000-7000-8000-0000000000a1";
+    await addRunJob(runId);
+    const [first] = await jobs();
+    expect(first?.key).toBe(runJobKey(runId));
+    let seenInTask: JobRow[] = [];
+    // A runner of its own runs the job: while it holds it, the task adds the run's next job (a
+    // retry, in a minute), as an attempt's outcome does; then it returns, which completes the job.
+    const runner = await run({
+      pgPool: pool,
+      concurrency: 1,
+      pollInterval: 50,
+      noHandleSignals: true,
+      logger: toGraphileLogger(createLogger("silent")),
+      taskList: {
+        "conveyor.noop": async () => {
+          await addRunJob(runId, { runAt: new Date(Date.now() + 60_000) });
+          seenInTask = await jobs();
+        },
+      },
+    });
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await jobs()).some((job) => job.id === first?.id) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      await runner.stop();
+    }
+    // While locked, the old job lost its key to the new one.
+    expect(seenInTask).toMatchObject([
+      { id: first?.id, key: null },
+      { key: runJobKey(runId), locked_by: null },
+    ]);
+    // Completed by id: the old job is gone, the new one stays with the key.
+    const left = await jobs();
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatchObject({ id: seenInTask[1]?.id, key: runJobKey(runId) });
+  });
+
+  it("replaces an unlocked job of the same key in place, and removes it by key", async () => {
+    const runId = "01900000-0000-7000-8000-0000000000a2";
+    await addRunJob(runId);
+    await addRunJob(runId, { runAt: new Date(Date.now() + 60_000) });
+    const all = await jobs();
+    expect(all).toHaveLength(1);
+    expect(all[0]?.key).toBe(runJobKey(runId));
+    await pool.query("select graphile_worker.remove_job($1)", [runJobKey(runId)]);
+    expect(await jobs()).toEqual([]);
+  });
+
+  it("flags each run's job with its task and queue, which pausing forbids", async () => {
+    const runId = "01900000-0000-7000-8000-0000000000a3";
+    await addRunJob(runId, { queue: "reports" });
+    expect((await jobs())[0]?.flags).toEqual({ "task:conveyor.noop": true, "queue:reports": true });
+  });
+});
