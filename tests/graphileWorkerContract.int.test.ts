@@ -1,5 +1,6 @@
+import { EventEmitter, once } from "node:events";
 import { sql } from "drizzle-orm";
-import { run } from "graphile-worker";
+import { run, type WorkerEvents } from "graphile-worker";
 import pg from "pg";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createDatabase } from "../server/src/db/client.js";
@@ -57,7 +58,11 @@ describe("graphile-worker, as Conveyor relies on it", () => {
     let seenInTask: JobRow[] = [];
     // A runner of its own runs the job: while it holds it, the task adds the run's next job (a
     // retry, in a minute), as an attempt's outcome does; then it returns, which completes the job.
+    const events: WorkerEvents = new EventEmitter();
+    // Listened for before the runner starts: the job may be done before `run` returns.
+    const completed = once(events, "job:complete");
     const runner = await run({
+      events,
       pgPool: pool,
       concurrency: 1,
       pollInterval: 50,
@@ -71,10 +76,7 @@ describe("graphile-worker, as Conveyor relies on it", () => {
       },
     });
     try {
-      const deadline = Date.now() + 10_000;
-      while ((await jobs()).some((job) => job.id === first?.id) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await completed;
     } finally {
       await runner.stop();
     }

@@ -14,10 +14,11 @@ interface PendingFlush {
 }
 
 /**
- * Collects items pushed in quick succession and hands them to `apply` together, once per
- * animation frame, so a fast stream costs one render per frame rather than one per item.
+ * Collects items pushed in quick succession (a live message's batch at a time) and hands them to
+ * `apply` together, once per animation frame, so a fast stream costs one render per frame rather
+ * than one per message.
  */
-export function useFrameBatch<T>(apply: (items: T[]) => void): (item: T) => void {
+export function useFrameBatch<T>(apply: (items: T[]) => void): (items: readonly T[]) => void {
   const applyRef = useRef(apply);
   useEffect(() => {
     applyRef.current = apply;
@@ -34,8 +35,8 @@ export function useFrameBatch<T>(apply: (items: T[]) => void): (item: T) => void
     [],
   );
 
-  return useCallback((item: T) => {
-    queue.current.push(item);
+  return useCallback((items: readonly T[]) => {
+    queue.current.push(...items);
     // A frame requested while visible never comes once the tab is hidden: switch to a timer.
     if (pending.current && !(pending.current.isFrame && document.hidden)) return;
     pending.current?.cancel();

@@ -284,13 +284,17 @@ export class EventHub {
 
   /** One array per filter, pushed to each of its subscribers: serialized once however many there are. */
   #deliver(events: readonly LiveEvent[]): void {
+    // Counted here and added to the metric once per transport, not once per subscriber.
+    const delivered: Record<LiveTransport, number> = { websocket: 0, sse: 0, local: 0 };
     for (const [group, batch] of this.#subscribers.route(events)) {
       if (group.subscribers.size > 1) shareBatch(batch);
       for (const subscriber of group.subscribers) {
         subscriber.channel.push(batch);
-        deliveredBy[subscriber.transport].inc(batch.length);
+        delivered[subscriber.transport] += batch.length;
       }
     }
+    for (const transport of liveTransports)
+      if (delivered[transport] > 0) deliveredBy[transport].inc(delivered[transport]);
   }
 
   async stop(): Promise<void> {

@@ -53,10 +53,12 @@ class EncodedJson {
   }
 }
 
-function trackedSharedBatch(value: unknown): { id: string; data: readonly LiveEvent[] } | null {
+/** A tracked message (`{ id, data }`) whose data is a shared batch: its id, batch and encodings. */
+function trackedSharedBatch(value: unknown): { id: string; data: readonly LiveEvent[]; shared: SharedEncoding } | null {
   if (typeof value !== "object" || value === null || !("data" in value) || !("id" in value)) return null;
   const { id, data } = value;
-  return typeof id === "string" && Array.isArray(data) && sharedBatches.has(data) ? { id, data } : null;
+  const shared = typeof id === "string" && Array.isArray(data) ? sharedBatches.get(data) : undefined;
+  return shared ? { id: id as string, data: data as LiveEvent[], shared } : null;
 }
 
 function serializeOutput(value: unknown): unknown {
@@ -69,7 +71,7 @@ function serializeOutput(value: unknown): unknown {
   }
   const tracked = trackedSharedBatch(value);
   if (tracked) {
-    const shared = sharedBatches.get(tracked.data) ?? {};
+    const { shared } = tracked;
     if (!shared.tracked) {
       const text = JSON.stringify(superjson.serialize({ id: idPlaceholder, data: tracked.data }));
       const at = text.indexOf(idPlaceholderJson);

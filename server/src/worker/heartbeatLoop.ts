@@ -59,6 +59,12 @@ export class HeartbeatLoop {
     clearInterval(this.#timer);
   }
 
+  /** Records now that this worker is alive, with its lock ids as they are now; throws if it cannot. */
+  async beatNow(): Promise<void> {
+    await heartbeat(this.options.db, this.options.workerId, [...this.options.lockIds]);
+    this.#lastBeatAt = Date.now();
+  }
+
   /** Looks for dead workers now instead of at the next beat; for tests and operators. */
   async reapNow(alsoWorkerIds: readonly string[] = []): ReturnType<typeof reapDeadWorkers> {
     const { db, workerId, deadAfterMs, logger } = this.options;
@@ -71,8 +77,7 @@ export class HeartbeatLoop {
     if (this.#isBeating) return;
     this.#isBeating = true;
     try {
-      await heartbeat(this.options.db, this.options.workerId, [...this.options.lockIds]);
-      this.#lastBeatAt = Date.now();
+      await this.beatNow();
       await this.options.afterBeat();
       await this.reapNow();
       await this.#releaseOrphansWhenDue();

@@ -1,7 +1,6 @@
 import type { Task } from "graphile-worker";
 import { z } from "zod";
-import type { Database } from "../db/client.js";
-import { heartbeat } from "../workers/sql/heartbeat.js";
+import type { HeartbeatLoop } from "./heartbeatLoop.js";
 import { applyJobDisposition } from "./jobDisposition.js";
 import type { RunExecutor } from "./runExecutor.js";
 
@@ -12,11 +11,11 @@ const jobPayloadSchema = z.object({ runId: z.uuid() });
  * claims and runs it, and the job ends as its disposition says.
  */
 export function runJobTask(options: {
-  db: Database;
-  workerId: string;
   executor: RunExecutor;
   /** graphile-worker's lock ids in this process: a dead worker's jobs are found by these. */
   lockIds: Set<string>;
+  /** Records the lock ids with the worker's heartbeat. */
+  heartbeats: Pick<HeartbeatLoop, "beatNow">;
 }): Task {
   return async (payload, helpers) => {
     const { runId } = jobPayloadSchema.parse(payload);
@@ -25,7 +24,7 @@ export function runJobTask(options: {
     const lockedBy = helpers.job.locked_by;
     if (lockedBy && !options.lockIds.has(lockedBy)) {
       options.lockIds.add(lockedBy);
-      await heartbeat(options.db, options.workerId, [...options.lockIds]);
+      await options.heartbeats.beatNow();
     }
     applyJobDisposition(await options.executor.execute(runId, helpers.job.task_identifier));
   };

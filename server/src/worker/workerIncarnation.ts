@@ -6,7 +6,7 @@ import { ControlListener } from "../control/controlListener.js";
 import type { Database } from "../db/client.js";
 import { type AppLogger, toGraphileLogger } from "../logger.js";
 import { resolvesWithin } from "../resolvesWithin.js";
-import { heartbeat, markStopped, registerWorker } from "../workers/sql/heartbeat.js";
+import { markStopped, registerWorker } from "../workers/sql/heartbeat.js";
 import type { reapDeadWorkers } from "../workers/sql/reapDeadWorkers.js";
 import { HeartbeatLoop } from "./heartbeatLoop.js";
 import { historyMaintenanceTask, maintenanceCronItem } from "./historyMaintenance.js";
@@ -113,7 +113,17 @@ export async function startIncarnation(
   });
   // graphile-worker locks jobs under ids of its own; a dead worker's locks are found by these.
   const lockIds = new Set<string>();
-  const runTask = runJobTask({ db: options.db, workerId, executor, lockIds });
+  const heartbeats = new HeartbeatLoop({
+    db: options.db,
+    workerId,
+    lockIds,
+    heartbeatMs: options.heartbeatMs,
+    deadAfterMs: options.deadAfterMs,
+    afterBeat: () => paused.refresh(),
+    onSilent: (reason) => fail(reason),
+    logger,
+  });
+  const runTask = runJobTask({ executor, lockIds, heartbeats });
   const taskList: TaskList = {
     ...Object.fromEntries([...implementations.keys()].map((name) => [name, runTask])),
     ...historyMaintenanceTask({ ...options, logger }),
@@ -155,16 +165,6 @@ export async function startIncarnation(
   });
   let isEnding = false;
   let hasFailed = false;
-  const heartbeats = new HeartbeatLoop({
-    db: options.db,
-    workerId,
-    lockIds,
-    heartbeatMs: options.heartbeatMs,
-    deadAfterMs: options.deadAfterMs,
-    afterBeat: () => paused.refresh(),
-    onSilent: (reason) => fail(reason),
-    logger,
-  });
   const fail = (reason: string) => {
     if (isEnding || hasFailed) return;
     hasFailed = true;
@@ -179,7 +179,7 @@ export async function startIncarnation(
     logger,
   );
   try {
-    await heartbeat(options.db, workerId, [...lockIds]);
+    await heartbeats.beatNow();
     await control.start();
   } catch (error) {
     isEnding = true;

@@ -65,9 +65,7 @@ export function useFollowedRuns(
         for (const id of followed.current) void utils.runs.get.invalidate({ id });
         setIsFeedStarted(true);
       },
-      onData: ({ data: events }) => {
-        for (const event of events) push(event);
-      },
+      onData: ({ data: events }) => push(events),
     },
   );
   useLiveConnection(feed);

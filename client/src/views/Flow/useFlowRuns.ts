@@ -83,9 +83,7 @@ export function useFlowRuns(id: string, flow: FlowDetail, isFetching: boolean) {
     { id },
     {
       onStarted: () => setHasStreamEnded(false),
-      onData: ({ data: events }) => {
-        for (const event of events) push(event);
-      },
+      onData: ({ data: events }) => push(events),
       onComplete: () => {
         setHasStreamEnded(true);
         void utils.flows.get.invalidate({ id });

@@ -69,10 +69,8 @@ export function useRunEvents(id: string, status: RunStatus | undefined) {
     { id },
     {
       onData: ({ data: events }) => {
-        for (const event of events) {
-          if (terminalRunEventTypes.has(event.type)) setHasSeenEnd(true);
-          push(event);
-        }
+        if (events.some((event) => terminalRunEventTypes.has(event.type))) setHasSeenEnd(true);
+        push(events);
       },
     },
   );

@@ -133,9 +133,7 @@ export function useLiveRuns(filters: ListingFilters) {
   };
   const feed = trpc.events.feed.useSubscription(feedInput, {
     onStarted,
-    onData: ({ data: events }) => {
-      for (const event of events) push(event);
-    },
+    onData: ({ data: events }) => push(events),
   });
   useLiveConnection(feed);
 
