@@ -129,6 +129,24 @@ describe("pausing", () => {
     expect((await waitForRun(database.url, held.id, isFinished)).status).toBe("succeeded");
   });
 
+  it("a run fetched by workers that have not heard of its queue's pause is held by the claim, not started", async () => {
+    // Paused in the table alone, as if the announcement had not reached any worker yet.
+    await app.conveyor.db.execute(sql`insert into pauses (kind, name, paused_by) values ('queue', 'ledger', 'test')`);
+    const held = await app.client.runs.enqueue.mutate({
+      task: add.name,
+      input: { value: 7 },
+      options: { queue: "ledger" },
+    });
+    await waitForEvents(
+      database.url,
+      async () => ((await eventTypes(held.id)).includes("run.scheduled") ? true : undefined),
+      () => `run ${held.id} was never held by its claim`,
+    );
+    expect(await eventTypes(held.id)).not.toContain("run.started");
+    await app.client.pauses.resume.mutate({ kind: "queue", name: "ledger" });
+    expect((await waitForRun(database.url, held.id, isFinished)).status).toBe("succeeded");
+  });
+
   it("only operators pause, and a bad kind is refused by name", async () => {
     const { issues } = await badRequest(
       // @ts-expect-error: a kind the schema does not know, as an untyped caller could send it

@@ -31,12 +31,16 @@ const outcome = (runId: string): Completion => ({
   progress: null,
 });
 
+/** The id of what a claim or completion answered, if it answered a run. */
+const idOf = (result: { id: string } | "paused" | null) =>
+  result === null || result === "paused" ? result : result.id;
+
 /** A batcher over a recorder that claims and completes whatever it is given, keeping each call. */
 function recordingBatcher() {
   const calls: { completions: string[]; claims: string[] }[] = [];
   const batcher = new AttemptBatcher(async (completions, claimRunIds) => {
     calls.push({ completions: completions.map((c) => c.runId), claims: [...claimRunIds] });
-    return { completed: completions.map((c) => completed(c.runId)), claimed: claimRunIds.map(claimed) };
+    return { completed: completions.map((c) => completed(c.runId)), claimed: claimRunIds.map(claimed), held: [] };
   });
   return { batcher, calls };
 }
@@ -46,7 +50,7 @@ describe("AttemptBatcher", () => {
     const { batcher, calls } = recordingBatcher();
     const results = await Promise.all([batcher.complete(outcome("a")), batcher.claim("b"), batcher.claim("c")]);
     expect(calls).toEqual([{ completions: ["a"], claims: ["b", "c"] }]);
-    expect(results.map((result) => result?.id)).toEqual(["a", "b", "c"]);
+    expect(results.map(idOf)).toEqual(["a", "b", "c"]);
   });
 
   it("claims a run once per batch, and a run being completed only in the next batch", async () => {
@@ -58,18 +62,19 @@ describe("AttemptBatcher", () => {
       batcher.claim("a"),
     ]);
     expect(done?.id).toBe("a");
-    expect(twice?.id).toBe("b");
+    expect(idOf(twice)).toBe("b");
     expect(again).toBeNull();
-    expect(claimAfterOutcome?.id).toBe("a");
+    expect(idOf(claimAfterOutcome)).toBe("a");
     expect(calls).toEqual([
       { completions: ["a"], claims: ["b"] },
       { completions: [], claims: ["a"] },
     ]);
   });
 
-  it("answers null for what the statement refused, and rejects the whole batch when it fails", async () => {
-    const refusing = new AttemptBatcher(async () => ({ completed: [], claimed: [] }));
+  it("answers null for what the statement refused, paused for what a pause held, and rejects the whole batch when it fails", async () => {
+    const refusing = new AttemptBatcher(async () => ({ completed: [], claimed: [], held: ["p"] }));
     expect(await refusing.claim("x")).toBeNull();
+    expect(await refusing.claim("p")).toBe("paused");
     expect(await refusing.complete(outcome("y"))).toBeNull();
     const failing = new AttemptBatcher(async () => {
       throw new Error("connection lost");

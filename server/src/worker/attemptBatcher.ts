@@ -17,7 +17,7 @@ const maxBatchSize = 1_000;
  * waits for the next one, as a statement may update a row only once.
  */
 export class AttemptBatcher {
-  readonly #claims = new Map<string, Waiter<ClaimedRun | null>>();
+  readonly #claims = new Map<string, Waiter<ClaimedRun | "paused" | null>>();
   readonly #completions = new Map<string, { completion: Completion } & Waiter<CompletedRun | null>>();
   #isScheduled = false;
 
@@ -28,8 +28,11 @@ export class AttemptBatcher {
     ) => Promise<RecordedAttempts>,
   ) {}
 
-  /** Marks the run `running` for a new attempt; null when it cannot run now (finished, cancelled, not due). */
-  claim(runId: string): Promise<ClaimedRun | null> {
+  /**
+   * Marks the run `running` for a new attempt; "paused" when its task or queue is paused, null when
+   * it cannot run now otherwise (finished, cancelled, not due).
+   */
+  claim(runId: string): Promise<ClaimedRun | "paused" | null> {
     if (this.#claims.has(runId)) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
       this.#claims.set(runId, { resolve, reject });
@@ -65,11 +68,14 @@ export class AttemptBatcher {
       completions.map(([, waiter]) => waiter.completion),
       claims.map(([runId]) => runId),
     ).then(
-      ({ completed, claimed }) => {
+      ({ completed, claimed, held }) => {
         const completedById = new Map(completed.map((run) => [run.id, run]));
         const claimedById = new Map(claimed.map((run) => [run.id, run]));
+        const heldIds = new Set(held);
         for (const [runId, waiter] of completions) waiter.resolve(completedById.get(runId) ?? null);
-        for (const [runId, waiter] of claims) waiter.resolve(claimedById.get(runId) ?? null);
+        for (const [runId, waiter] of claims) {
+          waiter.resolve(claimedById.get(runId) ?? (heldIds.has(runId) ? "paused" : null));
+        }
       },
       (error: unknown) => {
         for (const [, waiter] of completions) waiter.reject(error);

@@ -28,6 +28,8 @@ export interface RunExecutorOptions {
   logger: AppLogger;
   /** Whether the task is paused now: a job fetched before the pause is put back, not started. */
   isTaskPaused(task: string): boolean;
+  /** Called when a claim found the run's task or queue paused before this worker knew of it. */
+  onPauseMissed(): void;
 }
 
 /** An attempt's outcome was refused because another attempt, or the queue, holds its run now. */
@@ -201,12 +203,7 @@ export class RunExecutor {
   async #claimAndRun(runId: string, implementation: TaskImplementation): Promise<JobDisposition | StartedAttempt> {
     if (this.#isDraining) return { kind: "released", reason: "worker is shutting down" };
     const { name, defaults, rateLimitKey } = implementation.definition;
-    if (this.options.isTaskPaused(name)) {
-      // Fetched before the pause reached this worker: its new job carries the task's flag, which
-      // workers skip until the task is resumed.
-      await deferRun(this.options.db, runId, new Date(), "paused");
-      return { kind: "replaced" };
-    }
+    if (this.options.isTaskPaused(name)) return this.#holdPaused(runId);
     // A limit per key needs the run's input, so it is applied after the claim (see RunAttempt).
     if (defaults.rateLimit && !rateLimitKey) {
       const nextWindow = await takeRateSlot(this.options.db, name, defaults.rateLimit);
@@ -220,6 +217,11 @@ export class RunExecutor {
     const run = await this.#attempts.claim(runId);
     // Finished, cancelled or not yet due: the job has nothing left to do.
     if (!run) return { kind: "complete" };
+    // Paused before this worker heard of it: the claim, which reads the pauses themselves, held it.
+    if (run === "paused") {
+      this.options.onPauseMissed();
+      return this.#holdPaused(runId);
+    }
     metrics.attemptsStarted.inc({ task: name });
     // A retry's wait is its backoff, which says nothing about how busy the workers are.
     if (run.attempt === 1) metrics.queueWait.observe({ task: name }, run.waitMs / 1_000);
@@ -245,6 +247,15 @@ export class RunExecutor {
       (performance.now() - started) / 1_000,
     );
     return { attempt, finished, outcome, span };
+  }
+
+  /**
+   * A run of a paused task or queue fetched all the same: its new job carries the task's and
+   * queue's flags, which workers skip until the pause ends.
+   */
+  async #holdPaused(runId: string): Promise<JobDisposition> {
+    await deferRun(this.options.db, runId, new Date(), "paused");
+    return { kind: "replaced" };
   }
 
   #prepare(run: ClaimedRun, implementation: TaskImplementation): RunAttempt {

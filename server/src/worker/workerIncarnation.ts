@@ -104,6 +104,7 @@ export async function startIncarnation(
   await paused.refresh();
   const executor = new RunExecutor({
     isTaskPaused: (task) => paused.isTaskPaused(task),
+    onPauseMissed: () => void paused.refresh(),
     db: options.db,
     workerId,
     concurrency: options.concurrency,

@@ -17,14 +17,23 @@ export interface ClaimedRun {
 }
 
 /**
- * The CTEs `claimed` (runs marked `running` under `workerId`, this process's one id) and `started`
- * (their `run.started` events). A run that is already `running` was claimed by a worker that
+ * A run that has yet to start whose task or queue is paused: the pauses table, not a worker's
+ * copy of it, has the last word (a worker may fetch a job before it hears of the pause).
+ */
+const isHeldByPause = sql`r.status in ('queued', 'scheduled', 'retrying') and exists (
+  select 1 from pauses p where (p.kind = 'task' and p.name = r.task) or (p.kind = 'queue' and p.name = r.queue))`;
+
+/**
+ * The CTEs `held` (runs not claimed because their task or queue is paused), `claimed` (runs marked
+ * `running` under `workerId`, this process's one id) and `started` (their `run.started` events). A run that is already `running` was claimed by a worker that
  * died: it is claimed again, as a new attempt. A suspended (`waiting`) run is claimed once its
  * wake-up time comes. Terminal or cancelled runs, and retries whose backoff is not over (a stale
  * job of a crashed attempt), are not claimed: their job is simply dropped.
  */
 export function claimCtes(workerId: string, runIds: readonly string[]): SQL {
-  return sql`claimed as (
+  return sql`held as (
+      select r.id from runs r where r.id = any(${uuidArray(runIds)}::uuid[]) and ${isHeldByPause}
+    ), claimed as (
       update runs r set
         status = 'running',
         attempts = r.attempts + 1,
@@ -36,6 +45,7 @@ export function claimCtes(workerId: string, runIds: readonly string[]): SQL {
         and r.status in ('queued', 'scheduled', 'retrying', 'running', 'waiting')
         -- A suspended run is due at its wake-up or wait deadline; one waiting on its flow has none.
         and (r.status not in ('retrying', 'waiting') or r.next_attempt_at <= now())
+        and not (${isHeldByPause})
       returning r.id, r.task, r.input, r.attempts, r.max_attempts, r.timeout_ms, r.flow_id, r.worker_id, r.run_at, r.trace_context
     ), started as (
       insert into events (run_id, flow_id, type, payload)
@@ -44,6 +54,9 @@ export function claimCtes(workerId: string, runIds: readonly string[]): SQL {
       returning id
     )`;
 }
+
+/** The ids of the held runs as a JSON array, for a statement's select list. */
+export const heldRunIdsJson = sql`(select coalesce(json_agg(id), '[]') from held)`;
 
 /** The claimed runs as a JSON array, for a statement's select list. */
 export const claimedRunsJson = sql`(select coalesce(json_agg(json_build_object(

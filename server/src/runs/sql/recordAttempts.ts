@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { type ClaimedRun, claimCtes, claimedRunsJson } from "./claimRuns.js";
+import { type ClaimedRun, claimCtes, claimedRunsJson, heldRunIdsJson } from "./claimRuns.js";
 import { commitWithoutFlushWait } from "./commitWithoutFlushWait.js";
 import {
   type CompletedRun,
@@ -18,6 +18,8 @@ export interface RecordedAttempts {
   completed: CompletedRun[];
   /** The runs claimed for new attempts (see `claimCtes`). */
   claimed: ClaimedRun[];
+  /** The runs not claimed because their task or queue is paused. */
+  held: string[];
 }
 
 /**
@@ -31,11 +33,11 @@ export async function recordAttempts(
   completions: readonly Completion[],
   claimRunIds: readonly string[],
 ): Promise<RecordedAttempts> {
-  const result = await db.execute<{ completed: CompletedRunJson[]; claimed: ClaimedRun[] }>(sql`
+  const result = await db.execute<{ completed: CompletedRunJson[]; claimed: ClaimedRun[]; held: string[] }>(sql`
     with ${completionCtes(completions)}, ${claimCtes(workerId, claimRunIds)},
     new_events as (select id from recorded union all select id from started)
-    select ${completedRunsJson} as completed, ${claimedRunsJson} as claimed, ${jobsAdded},
+    select ${completedRunsJson} as completed, ${claimedRunsJson} as claimed, ${heldRunIdsJson} as held, ${jobsAdded},
       ${commitWithoutFlushWait}, ${notifyEvents("new_events")}`);
   const row = result.rows[0];
-  return { completed: toCompletedRuns(row?.completed ?? []), claimed: row?.claimed ?? [] };
+  return { completed: toCompletedRuns(row?.completed ?? []), claimed: row?.claimed ?? [], held: row?.held ?? [] };
 }
