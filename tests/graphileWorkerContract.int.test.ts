@@ -64,9 +64,10 @@ describe("graphile-worker, as Conveyor relies on it", () => {
     const runner = await run({
       events,
       pgPool: pool,
-      concurrency: 1,
-      pollInterval: 50,
       noHandleSignals: true,
+      // As Conveyor's workers run: completions batched, so stopping the runner flushes them
+      // (unbatched, a job's completion is not awaited before job:complete or stop).
+      preset: { worker: { concurrentJobs: 1, pollInterval: 50, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
       logger: toGraphileLogger(createLogger("silent")),
       taskList: {
         "conveyor.noop": async () => {
