@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 
 /*
- * A run's graphile-worker job: its key, its flags, its job_spec, and the one read of
+ * A run's graphile-worker job: its key, its flags, its job_spec, and the reads of
  * graphile-worker's private jobs table. What these rely on in graphile-worker (pinned at 0.17.x)
  * is checked against it in tests/graphileWorkerContract.int.test.ts.
  */
@@ -44,6 +44,19 @@ export function runJobSpecs(runs: SQL): SQL {
   )`;
 }
 
+/**
+ * A CTE named `name` that adds (or replaces) the job of each run in `runs` (as for `runJobSpecs`),
+ * its one column `added` the number added. add_jobs is not called when `runs` is empty: even an
+ * empty call writes and announces a job insert that wakes every worker. Like any CTE that only
+ * selects, it runs only if the statement reads it.
+ */
+export function addRunJobsCte(name: string, runs: SQL): SQL {
+  return sql`${sql.identifier(name)} as (
+      select case when exists (select from ${runs} as j)
+        then (select count(*) from graphile_worker.add_jobs(${runJobSpecs(runs)})) else 0 end as added
+    )`;
+}
+
 /** The job flag that pausing `target` forbids. */
 export function pauseFlag(target: { kind: "task" | "queue"; name: string }): string {
   return `${target.kind === "task" ? taskFlagPrefix : queueFlagPrefix}${target.name}`;
@@ -55,6 +68,23 @@ export function pauseFlag(target: { kind: "task" | "queue"; name: string }): str
  */
 export const runIdsWithJobs = sql`select substr(key, ${runJobKeyPrefix.length + 1})::uuid
   from graphile_worker._private_jobs where key like ${`${runJobKeyPrefix}%`}`;
+
+/** The ids of the runs of `task` that have a job (see `runIdsWithJobs`). */
+export function runIdsWithJobsOfTask(task: string): SQL {
+  return sql`select substr(key, ${runJobKeyPrefix.length + 1})::uuid
+    from graphile_worker._private_jobs
+    where task_id = (select id from graphile_worker._private_tasks where identifier = ${task})
+      and key like ${`${runJobKeyPrefix}%`}`;
+}
+
+/** Removes the jobs of these runs; a locked job is left alone (graphile-worker's `remove_job`). */
+export async function removeRunJobs(db: Executor, runIds: readonly string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  await db.execute(
+    sql`select graphile_worker.remove_job(key)
+      from jsonb_array_elements_text(${JSON.stringify(runIds.map(runJobKey))}::jsonb) as key`,
+  );
+}
 
 export interface RunJob {
   runId: string;

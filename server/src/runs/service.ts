@@ -7,10 +7,11 @@ import { InputError, type InputIssue, NotFoundError } from "../errors.js";
 import { uuidFloor } from "../history/partitions.js";
 import { runIdsWithJobs } from "../jobs/runJobs.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
+import { runStatuses } from "../transitions/runTransition.js";
 import { cancelRuns } from "./cancelRuns.js";
 import { buildRun, findTask, type RunPlacement, standalone, validateInput } from "./prepareRun.js";
 import { insertRuns, type NewRun } from "./sql/insertRuns.js";
-import { isRetryable, reopenRuns, retryableStatuses } from "./sql/reopenRuns.js";
+import { isRetryable, reopenRuns } from "./sql/reopenRuns.js";
 
 export interface EnqueuedRun {
   id: string;
@@ -198,7 +199,7 @@ export async function retryRun(db: Executor, id: string): Promise<Run> {
     throw new InputError([
       {
         path: ["id"],
-        message: `run ${id} is ${run.status}; only ${retryableStatuses.join(" or ")} runs can be retried`,
+        message: `run ${id} is ${run.status}; only ${runStatuses.retryable.join(" or ")} runs can be retried`,
       },
     ]);
   }

@@ -3,8 +3,8 @@ import { withDeadlockRetry } from "../db/withDeadlockRetry.js";
 import { releaseDependents } from "../flows/sql/releaseDependents.js";
 import { type FinishedRun, settleFlowRuns } from "../flows/sql/settleFlowRuns.js";
 import { addRunJobs } from "../jobs/runJobs.js";
-import type { CompletedRun, Completion } from "./sql/completeRuns.js";
 import { type RecordedAttempts, recordAttempts } from "./sql/recordAttempts.js";
+import type { CompletedRun, Completion } from "./sql/recordOutcomes.js";
 
 function hasFinished(run: CompletedRun): run is CompletedRun & FinishedRun {
   return run.status === "succeeded" || run.status === "failed";

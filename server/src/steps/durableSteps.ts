@@ -2,10 +2,10 @@ import type { EventDefinition, EventPayload, RunStep, StepStatus } from "@convey
 import type { z } from "zod";
 import type { Executor } from "../db/client.js";
 import { describeZodError } from "../errors.js";
-import type { Waitpoint } from "../runs/sql/completeRuns.js";
-import { StepDefinitionError, WaitTimeoutError } from "../worker/taskErrors.js";
 import { readSteps } from "./sql/readSteps.js";
 import { type RecordedStep, recordStep, type StepRecord } from "./sql/recordStep.js";
+import { StepDefinitionError, WaitTimeoutError } from "./stepErrors.js";
+import type { Waitpoint } from "./waitpoint.js";
 
 /** Where a suspended attempt stopped: the run waits until `until`, or until its wait is completed. */
 export interface Suspension {

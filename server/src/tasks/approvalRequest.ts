@@ -1,6 +1,6 @@
 import { approvalDecided, approvalRequest } from "@conveyor/shared";
 import { z } from "zod";
-import { WaitTimeoutError } from "../worker/taskErrors.js";
+import { WaitTimeoutError } from "../steps/stepErrors.js";
 import { implementTask } from "../worker/taskImplementation.js";
 
 const requested = z.object({ requestedAt: z.iso.datetime(), attempt: z.number().int() });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ClaimedRun } from "../runs/sql/claimRuns.js";
-import type { CompletedRun, Completion } from "../runs/sql/completeRuns.js";
+import type { CompletedRun, Completion } from "../runs/sql/recordOutcomes.js";
 import { AttemptBatcher } from "./attemptBatcher.js";
 
 const claimed = (id: string): ClaimedRun => ({

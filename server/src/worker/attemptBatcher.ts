@@ -1,6 +1,6 @@
 import type { ClaimedRun } from "../runs/sql/claimRuns.js";
-import type { CompletedRun, Completion } from "../runs/sql/completeRuns.js";
 import type { RecordedAttempts } from "../runs/sql/recordAttempts.js";
+import type { CompletedRun, Completion } from "../runs/sql/recordOutcomes.js";
 
 interface Waiter<T> {
   resolve(value: T): void;

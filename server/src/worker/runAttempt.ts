@@ -2,8 +2,9 @@ import { type Backoff, type RunError, retryDelayMs } from "@conveyor/shared";
 import type { Executor } from "../db/client.js";
 import { describeZodError } from "../errors.js";
 import type { ClaimedRun } from "../runs/sql/claimRuns.js";
-import type { AttemptOutcome } from "../runs/sql/completeRuns.js";
+import type { AttemptOutcome } from "../runs/sql/recordOutcomes.js";
 import { DurableSteps } from "../steps/durableSteps.js";
+import { StepDefinitionError } from "../steps/stepErrors.js";
 import type { AttemptActivity } from "./attemptActivity.js";
 import {
   InputValidationError,
@@ -160,6 +161,6 @@ function toRunError(raw: unknown, attempt: number): RunError {
     message: error.message,
     stack: error.stack ?? null,
     attempt,
-    isRetryable: !(error instanceof NonRetryableError),
+    isRetryable: !(error instanceof NonRetryableError || error instanceof StepDefinitionError),
   };
 }

@@ -48,20 +48,3 @@ export class RetryAfterError extends Error {
       throw new RangeError(`RetryAfterError: delayMs must be ≥ 0, got ${delayMs}`);
   }
 }
-
-/** Thrown by `ctx.waitForEvent` when its timeout passes first; a task may catch it and go on. */
-export class WaitTimeoutError extends Error {
-  override name = "WaitTimeoutError";
-  constructor(
-    readonly step: string,
-    readonly event: string,
-    readonly deadline: Date,
-  ) {
-    super(`step "${step}" waited for event "${event}" until ${deadline.toISOString()} and none came`);
-  }
-}
-
-/** A step's name was used twice in one attempt, or its stored result no longer fits its schema. */
-export class StepDefinitionError extends NonRetryableError {
-  override name = "StepDefinitionError";
-}

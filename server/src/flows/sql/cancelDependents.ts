@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { uuidArray } from "../../db/uuidArray.js";
 import { metrics } from "../../metrics/metrics.js";
-import { notifyEvents } from "../../runs/sql/notifyEvents.js";
-import { rolledUp, rollUpCte } from "../../runs/sql/rollUpRuns.js";
-import { uuidArray } from "../../runs/sql/uuidArray.js";
+import { cancelTransition } from "../../runs/sql/cancelRunRows.js";
+import { transitionCtes, transitionEffects } from "../../transitions/runTransition.js";
 
 export interface CancelledRun {
   id: string;
@@ -20,6 +20,7 @@ export async function cancelDependents(
   reason: string,
 ): Promise<CancelledRun[]> {
   if (deadIds.length === 0) return [];
+  const transition = cancelTransition(reason);
   const result = await db.execute<{ id: string; flow_id: string | null; task: string }>(sql`
     with recursive doomed as (
       select d.run_id from run_dependencies d where d.depends_on = any(${uuidArray(deadIds)}::uuid[])
@@ -29,14 +30,9 @@ export async function cancelDependents(
       update runs r set status = 'cancelled', finished_at = now(), updated_at = now()
       from doomed
       where r.id = doomed.run_id and r.status = 'waiting'
-      returning r.id, r.flow_id, r.task, r.status, r.started_at, r.finished_at
-    ), ${rollUpCte("rolled_up", "cancelled", 1)}, recorded as (
-      insert into events (run_id, flow_id, type, payload)
-      select id, flow_id, 'run.cancelled', jsonb_build_object('reason', ${reason}::text)
-      from cancelled
-      returning id
-    )
-    select id, flow_id, task, ${notifyEvents("recorded")}, ${rolledUp("rolled_up")}
+      returning r.id, r.flow_id, r.task, r.status, r.started_at, r.finished_at, false as was_running
+    ), ${transitionCtes(transition)}
+    select id, flow_id, task, ${transitionEffects(transition)}
     from cancelled`);
   for (const row of result.rows) metrics.runsCancelled.inc({ task: row.task });
   return result.rows.map((row) => ({ id: row.id, flowId: row.flow_id }));

@@ -1,8 +1,17 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { uuidArray } from "../../db/uuidArray.js";
 import type { RunJob } from "../../jobs/runJobs.js";
-import { notifyEvents } from "../../runs/sql/notifyEvents.js";
-import { uuidArray } from "../../runs/sql/uuidArray.js";
+import { type RunTransition, transitionCtes, transitionEffects } from "../../transitions/runTransition.js";
+
+/** A release: the run's `run.queued` event (its job is added by the caller, after the flow moves on). */
+const releaseTransition: RunTransition = {
+  changed: "released",
+  event: {
+    type: sql`'run.queued'`,
+    payload: sql`jsonb_build_object('task', task, 'reason', 'dependencies succeeded')`,
+  },
+};
 
 /**
  * Counts down the dependencies of every run waiting on `succeededIds` and queues those that reach
@@ -51,13 +60,8 @@ export async function releaseDependents(db: Executor, succeededIds: readonly str
       from inputs i
       where r.id = i.id and r.status = 'waiting'
       returning r.id, r.flow_id, r.task, r.queue, r.priority
-    ), recorded as (
-      insert into events (run_id, flow_id, type, payload)
-      select id, flow_id, 'run.queued', jsonb_build_object('task', task, 'reason', 'dependencies succeeded')
-      from released
-      returning id
-    )
-    select id, task, queue, priority, ${notifyEvents("recorded")}
+    ), ${transitionCtes(releaseTransition)}
+    select id, task, queue, priority, ${transitionEffects(releaseTransition)}
     from released`);
   return released.rows.map((row) => ({
     runId: row.id,

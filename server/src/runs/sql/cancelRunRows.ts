@@ -1,17 +1,32 @@
 import { sql } from "drizzle-orm";
 import { sendControl } from "../../control/controlChannel.js";
 import type { Executor } from "../../db/client.js";
-import { runJobKey } from "../../jobs/runJobs.js";
+import { uuidArray } from "../../db/uuidArray.js";
+import { removeRunJobs } from "../../jobs/runJobs.js";
 import { metrics } from "../../metrics/metrics.js";
-import { notifyEvents } from "./notifyEvents.js";
-import { rolledUp, rollUpCte } from "./rollUpRuns.js";
-import { uuidArray } from "./uuidArray.js";
+import {
+  type RunTransition,
+  runStatuses,
+  statusIn,
+  transitionCtes,
+  transitionEffects,
+} from "../../transitions/runTransition.js";
 
 export interface CancelledRow {
   id: string;
   flowId: string | null;
   wasRunning: boolean;
 }
+
+/** A cancellation: the run's `run.cancelled` event, its end counted into the overview. */
+export const cancelTransition = (reason: string): RunTransition => ({
+  changed: "cancelled",
+  event: {
+    type: sql`'run.cancelled'`,
+    payload: sql`jsonb_build_object('reason', ${reason}::text, 'wasRunning', was_running)`,
+  },
+  rollUp: { sign: 1 },
+});
 
 /**
  * Marks unfinished runs cancelled with their events, removes the jobs of those not running, and
@@ -20,10 +35,11 @@ export interface CancelledRow {
  */
 export async function cancelRunRows(db: Executor, ids: readonly string[], reason: string): Promise<CancelledRow[]> {
   if (ids.length === 0) return [];
+  const transition = cancelTransition(reason);
   const result = await db.execute<{ id: string; flow_id: string | null; was_running: boolean; task: string }>(sql`
     with targets as (
       select id, status from runs
-      where id = any(${uuidArray(ids)}::uuid[]) and status not in ('succeeded', 'failed', 'cancelled')
+      where id = any(${uuidArray(ids)}::uuid[]) and not ${statusIn("status", runStatuses.finished)}
       order by id
       for update
     ), cancelled as (
@@ -31,23 +47,16 @@ export async function cancelRunRows(db: Executor, ids: readonly string[], reason
       from targets t
       where r.id = t.id
       returning r.id, r.flow_id, t.status = 'running' as was_running, r.task, r.status, r.started_at, r.finished_at
-    ), ${rollUpCte("rolled_up", "cancelled", 1)}, recorded as (
-      insert into events (run_id, flow_id, type, payload)
-      select id, flow_id, 'run.cancelled', jsonb_build_object('reason', ${reason}::text, 'wasRunning', was_running)
-      from cancelled
-      returning id
-    )
-    select id, flow_id, was_running, task, ${notifyEvents("recorded")}, ${rolledUp("rolled_up")}
+    ), ${transitionCtes(transition)}
+    select id, flow_id, was_running, task, ${transitionEffects(transition)}
     from cancelled`);
   for (const row of result.rows) metrics.runsCancelled.inc({ task: row.task });
   const rows = result.rows.map((row) => ({ id: row.id, flowId: row.flow_id, wasRunning: row.was_running }));
-  const idle = rows.filter((row) => !row.wasRunning).map((row) => runJobKey(row.id));
-  if (idle.length > 0) {
-    // remove_job leaves a locked job alone; its worker will find the run cancelled and skip it.
-    await db.execute(
-      sql`select graphile_worker.remove_job(key) from jsonb_array_elements_text(${JSON.stringify(idle)}::jsonb) as key`,
-    );
-  }
+  // remove_job leaves a locked job alone; its worker will find the run cancelled and skip it.
+  await removeRunJobs(
+    db,
+    rows.filter((row) => !row.wasRunning).map((row) => row.id),
+  );
   const running = rows.filter((row) => row.wasRunning).map((row) => row.id);
   if (running.length > 0) {
     await sendControl(db, { cancel: running });

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import { uuidArray } from "./uuidArray.js";
+import { uuidArray } from "../../db/uuidArray.js";
+import { type RunTransition, runStatuses, statusIn, transitionCtes } from "../../transitions/runTransition.js";
 
 export interface ClaimedRun {
   id: string;
@@ -20,17 +21,24 @@ export interface ClaimedRun {
  * A run that has yet to start whose task or queue is paused: the pauses table, not a worker's
  * copy of it, has the last word (a worker may fetch a job before it hears of the pause).
  */
-const isHeldByPause = sql`r.status in ('queued', 'scheduled', 'retrying') and exists (
+const isHeldByPause = sql`${statusIn("r.status", runStatuses.pending)} and exists (
   select 1 from pauses p where (p.kind = 'task' and p.name = r.task) or (p.kind = 'queue' and p.name = r.queue))`;
+
+/** A claim: the claimed runs' `run.started` events. */
+export const claimTransition: RunTransition = {
+  changed: "claimed",
+  event: { type: sql`'run.started'`, payload: sql`jsonb_build_object('attempt', attempts, 'workerId', worker_id)` },
+};
 
 /**
  * The CTEs `held` (runs not claimed because their task or queue is paused), `claimed` (runs marked
- * `running` under `workerId`, this process's one id) and `started` (their `run.started` events). A run that is already `running` was claimed by a worker that
- * died: it is claimed again, as a new attempt. A suspended (`waiting`) run is claimed once its
- * wake-up time comes. Terminal or cancelled runs, and retries whose backoff is not over (a stale
- * job of a crashed attempt), are not claimed: their job is simply dropped.
+ * `running` under `workerId`, this process's one id) and those of `claimTransition`. A run that is
+ * already `running` was claimed by a worker that died: it is claimed again, as a new attempt. A
+ * suspended (`waiting`) run is claimed once its wake-up time comes. Terminal or cancelled runs,
+ * and retries whose backoff is not over (a stale job of a crashed attempt), are not claimed:
+ * their job is simply dropped.
  */
-export function claimCtes(workerId: string, runIds: readonly string[]): SQL {
+export function claimRunsCtes(workerId: string, runIds: readonly string[]): SQL {
   return sql`held as (
       select r.id from runs r where r.id = any(${uuidArray(runIds)}::uuid[]) and ${isHeldByPause}
     ), claimed as (
@@ -42,19 +50,13 @@ export function claimCtes(workerId: string, runIds: readonly string[]): SQL {
         worker_id = ${workerId},
         updated_at = now()
       where r.id = any(${uuidArray(runIds)}::uuid[])
-        and r.status in ('queued', 'scheduled', 'retrying', 'running', 'waiting')
+        and ${statusIn("r.status", runStatuses.claimable)}
         -- A suspended run is due at its wake-up or wait deadline; one waiting on its flow has none.
         and (r.status not in ('retrying', 'waiting') or r.next_attempt_at <= now())
         and not (${isHeldByPause})
       returning r.id, r.task, r.input, r.attempts, r.max_attempts, r.timeout_ms, r.flow_id, r.worker_id, r.run_at, r.trace_context
-    ), started as (
-      insert into events (run_id, flow_id, type, payload)
-      select id, flow_id, 'run.started', jsonb_build_object('attempt', attempts, 'workerId', worker_id)
-      from claimed
-      returning id
-    )`;
+    ), ${transitionCtes(claimTransition)}`;
 }
-
 /** The ids of the held runs as a JSON array, for a statement's select list. */
 export const heldRunIdsJson = sql`(select coalesce(json_agg(id), '[]') from held)`;
 

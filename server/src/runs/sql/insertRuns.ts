@@ -1,10 +1,9 @@
 import type { RunStatus } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor, schema } from "../../db/client.js";
-import { runJobSpecs } from "../../jobs/runJobs.js";
 import { metrics } from "../../metrics/metrics.js";
 import { activeTraceparent, inSpan } from "../../tracing/tracing.js";
-import { notifyEvents } from "./notifyEvents.js";
+import { type RunTransition, transitionCtes, transitionEffects } from "../../transitions/runTransition.js";
 
 export interface NewRun {
   id: string;
@@ -27,6 +26,17 @@ export interface NewRun {
   scheduleId: string | null;
   concurrencyKey: string | null;
 }
+
+/**
+ * An enqueue: each new run's first event (`run.queued`, `run.scheduled` or `run.waiting`) and the
+ * job of each that can run. Due runs take the database's clock (a null run_at), so a skewed app
+ * clock cannot delay them.
+ */
+const enqueueTransition: RunTransition = {
+  changed: "new_runs",
+  event: { type: sql`'run.' || status`, payload: sql`jsonb_build_object('task', task, 'runAt', run_at)` },
+  jobs: { runAt: sql`case when status = 'scheduled' then run_at end`, where: sql`status <> 'waiting'` },
+};
 
 /**
  * Inserts runs, their first events, the jobs of those that can run (not `waiting`) and the
@@ -90,21 +100,8 @@ async function writeRuns(db: Executor, runs: readonly NewRun[], traceparent: str
       from input
       where idempotency_key is null or id in (select run_id from keyed)
       returning id, flow_id, status, task, run_at, queue, priority
-    ), new_events as (
-      insert into events (run_id, flow_id, type, payload)
-      select id, flow_id, 'run.' || status, jsonb_build_object('task', task, 'runAt', run_at)
-      from new_runs
-      returning id
-    ), new_jobs as (
-      -- Due runs take the database's clock (a null run_at), so a skewed app clock cannot delay them.
-      select count(*) as added from graphile_worker.add_jobs(${runJobSpecs(sql`(
-        select id, task, queue, priority, case when status = 'scheduled' then run_at end as run_at
-        from new_runs where status <> 'waiting'
-      )`)})
-    )
-    -- new_jobs runs only if referenced: a select is not a data-modifying CTE.
-    select id, task, ${notifyEvents("new_events")},
-      (select added from new_jobs) as jobs
+    ), ${transitionCtes(enqueueTransition)}
+    select id, task, ${transitionEffects(enqueueTransition)}
     from new_runs`);
   for (const row of result.rows) metrics.runsEnqueued.inc({ task: row.task });
   return new Set(result.rows.map((row) => row.id));

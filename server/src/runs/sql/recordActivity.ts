@@ -1,8 +1,9 @@
 import type { LogLevel, RunProgress } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { notifyEvents } from "./notifyEvents.js";
-import { uuidArray } from "./uuidArray.js";
+import { uuidArray } from "../../db/uuidArray.js";
+import { notifyEvents } from "../../transitions/notifyEvents.js";
+import { heldByAttempt } from "../../transitions/runTransition.js";
 
 export interface LogLine {
   level: LogLevel;
@@ -54,7 +55,7 @@ export async function recordActivity(db: Executor, activities: readonly Activity
       update runs r set progress = p.progress, updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(progressRows)}::jsonb) as p(run_id uuid, attempt int, progress jsonb)
       where r.id = any(${uuidArray(progressRows.map((row) => row.run_id))}::uuid[])
-        and r.id = p.run_id and r.status = 'running' and r.attempts = p.attempt
+        and r.id = p.run_id and ${heldByAttempt("r", sql`p.attempt`)}
       returning r.id
     ), recorded as (
       insert into events (run_id, flow_id, type, payload, created_at)

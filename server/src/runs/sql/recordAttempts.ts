@@ -1,22 +1,22 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { type ClaimedRun, claimCtes, claimedRunsJson, heldRunIdsJson } from "./claimRuns.js";
+import { transitionEffects } from "../../transitions/runTransition.js";
+import { type ClaimedRun, claimedRunsJson, claimRunsCtes, claimTransition, heldRunIdsJson } from "./claimRuns.js";
 import { commitWithoutFlushWait } from "./commitWithoutFlushWait.js";
 import {
   type CompletedRun,
   type CompletedRunJson,
   type Completion,
   completedRunsJson,
-  completionCtes,
-  jobsAdded,
+  outcomeTransition,
+  recordOutcomesCtes,
   toCompletedRuns,
-} from "./completeRuns.js";
-import { notifyEvents } from "./notifyEvents.js";
+} from "./recordOutcomes.js";
 
 export interface RecordedAttempts {
-  /** The runs whose outcome was recorded (see `completionCtes`). */
+  /** The runs whose outcome was recorded (see `recordOutcomesCtes`). */
   completed: CompletedRun[];
-  /** The runs claimed for new attempts (see `claimCtes`). */
+  /** The runs claimed for new attempts (see `claimRunsCtes`). */
   claimed: ClaimedRun[];
   /** The runs not claimed because their task or queue is paused. */
   held: string[];
@@ -34,10 +34,9 @@ export async function recordAttempts(
   claimRunIds: readonly string[],
 ): Promise<RecordedAttempts> {
   const result = await db.execute<{ completed: CompletedRunJson[]; claimed: ClaimedRun[]; held: string[] }>(sql`
-    with ${completionCtes(completions)}, ${claimCtes(workerId, claimRunIds)},
-    new_events as (select id from recorded union all select id from started)
-    select ${completedRunsJson} as completed, ${claimedRunsJson} as claimed, ${heldRunIdsJson} as held, ${jobsAdded},
-      ${commitWithoutFlushWait}, ${notifyEvents("new_events")}`);
+    with ${recordOutcomesCtes(completions)}, ${claimRunsCtes(workerId, claimRunIds)}
+    select ${completedRunsJson} as completed, ${claimedRunsJson} as claimed, ${heldRunIdsJson} as held,
+      ${commitWithoutFlushWait}, ${transitionEffects(outcomeTransition, claimTransition)}`);
   const row = result.rows[0];
   return { completed: toCompletedRuns(row?.completed ?? []), claimed: row?.claimed ?? [], held: row?.held ?? [] };
 }

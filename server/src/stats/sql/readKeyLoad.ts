@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { runJobKeyPrefix } from "../../jobs/runJobs.js";
+import { runIdsWithJobsOfTask } from "../../jobs/runJobs.js";
+import { runStatuses, statusIn } from "../../transitions/runTransition.js";
 
 export type KeyLoad = {
   key: string;
@@ -14,13 +15,11 @@ export async function readKeyLoad(db: Executor, task: string, limit: number): Pr
   // From the task's jobs to their runs by primary key: only the task's live runs are read.
   const result = await db.execute<KeyLoad>(sql`
     select r.concurrency_key as key,
-      count(*) filter (where r.status in ('queued', 'retrying', 'scheduled'))::int as queued,
+      count(*) filter (where ${statusIn("r.status", runStatuses.pending)})::int as queued,
       count(*) filter (where r.status = 'running')::int as running
-    from graphile_worker._private_jobs j
-    join runs r on r.id = substr(j.key, ${runJobKeyPrefix.length + 1})::uuid
-    where j.task_id = (select id from graphile_worker._private_tasks where identifier = ${task})
-      and j.key like ${`${runJobKeyPrefix}%`}
-      and r.concurrency_key is not null and r.status in ('queued', 'retrying', 'scheduled', 'running')
+    from runs r
+    where r.id in (${runIdsWithJobsOfTask(task)})
+      and r.concurrency_key is not null and ${statusIn("r.status", runStatuses.active)}
     group by r.concurrency_key
     order by queued desc, running desc, key
     limit ${limit}`);

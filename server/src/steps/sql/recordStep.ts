@@ -1,6 +1,7 @@
 import type { StepKind, StepStatus } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { heldByAttempt } from "../../transitions/runTransition.js";
 
 export interface StepRecord {
   runId: string;
@@ -31,7 +32,7 @@ export async function recordStep(db: Executor, step: StepRecord): Promise<Record
   const finishedAt = step.status === "waiting" ? null : step.startedAt ? new Date().toISOString() : "now";
   const result = await db.execute<{ held: boolean; status: StepStatus | null; output: unknown }>(sql`
     with holder as (
-      select 1 from runs where id = ${step.runId}::uuid and status = 'running' and attempts = ${step.attempt}::int
+      select 1 from runs r where r.id = ${step.runId}::uuid and ${heldByAttempt("r", sql`${step.attempt}::int`)}
     ), written as (
       insert into run_steps (run_id, name, kind, status, output, wait_until, event_name, match, attempt, started_at, finished_at)
       select ${step.runId}::uuid, ${step.name}, ${step.kind}, ${step.status}, ${JSON.stringify(step.output ?? null)}::jsonb,

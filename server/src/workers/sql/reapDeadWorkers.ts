@@ -1,6 +1,13 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { notifyEvents } from "../../runs/sql/notifyEvents.js";
+import { unlockJobsCtes } from "../../jobs/jobLocks.js";
+import { type RunTransition, transitionCtes, transitionEffects } from "../../transitions/runTransition.js";
+
+/** A dead worker's run back in the queue: its `run.requeued` event (its job was unlocked, not replaced). */
+const requeueTransition: RunTransition = {
+  changed: "requeued",
+  event: { type: sql`'run.requeued'`, payload: sql`jsonb_build_object('attempt', attempts, 'reason', 'worker lost')` },
+};
 
 export interface Reaped {
   workers: string[];
@@ -30,30 +37,16 @@ export async function reapDeadWorkers(
       returning id, lock_ids
     ), lock_ids as (
       select jsonb_array_elements_text(lock_ids) as lock_id from dead
-    ), unlocked_jobs as (
-      update graphile_worker._private_jobs set locked_at = null, locked_by = null
-      where locked_by in (select lock_id from lock_ids)
-      returning id
-    ), unlocked_queues as (
-      -- Data-modifying CTEs always run to completion, read or not.
-      update graphile_worker._private_job_queues set locked_at = null, locked_by = null
-      where locked_by in (select lock_id from lock_ids)
-      returning id
-    ), requeued as (
+    ), ${unlockJobsCtes(sql`locked_by in (select lock_id from lock_ids)`)}, requeued as (
       update runs set status = 'queued', worker_id = null, updated_at = now()
       where status = 'running' and worker_id in (select id from dead)
       returning id, flow_id, attempts, worker_id
-    ), recorded as (
-      insert into events (run_id, flow_id, type, payload)
-      select id, flow_id, 'run.requeued', jsonb_build_object('attempt', attempts, 'reason', 'worker lost')
-      from requeued
-      returning id
-    )
+    ), ${transitionCtes(requeueTransition)}
     select
       (select array_agg(id) from dead) as workers,
       (select count(*)::int from unlocked_jobs) as unlocked_jobs,
       (select count(*)::int from requeued) as requeued_runs,
-      ${notifyEvents("recorded")}`);
+      ${transitionEffects(requeueTransition)}`);
   const row = result.rows[0];
   return { workers: row?.workers ?? [], unlockedJobs: row?.unlocked_jobs ?? 0, requeuedRuns: row?.requeued_runs ?? 0 };
 }

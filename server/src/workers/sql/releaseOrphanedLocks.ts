@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { unlockJobsCtes } from "../../jobs/jobLocks.js";
 
 /**
  * Unlocks graphile-worker jobs and queues locked, for longer than `deadAfterMs`, under a lock id
@@ -16,18 +17,8 @@ export async function releaseOrphanedLocks(db: Executor, deadAfterMs: number): P
   const result = await db.execute<{ unlocked_jobs: number }>(sql`
     with live_lock_ids as (
       select jsonb_array_elements_text(lock_ids) as lock_id from workers where state = 'running'
-    ), unlocked_jobs as (
-      update graphile_worker._private_jobs set locked_at = null, locked_by = null
-      where locked_at < now() - ${deadAfterMs}::int * interval '1 millisecond'
-        and locked_by not in (select lock_id from live_lock_ids)
-      returning id
-    ), unlocked_queues as (
-      -- Data-modifying CTEs always run to completion, read or not.
-      update graphile_worker._private_job_queues set locked_at = null, locked_by = null
-      where locked_at < now() - ${deadAfterMs}::int * interval '1 millisecond'
-        and locked_by not in (select lock_id from live_lock_ids)
-      returning id
-    )
+    ), ${unlockJobsCtes(sql`locked_at < now() - ${deadAfterMs}::int * interval '1 millisecond'
+        and locked_by not in (select lock_id from live_lock_ids)`)}
     select (select count(*)::int from unlocked_jobs) as unlocked_jobs`);
   return { unlockedJobs: result.rows[0]?.unlocked_jobs ?? 0 };
 }

@@ -5,8 +5,8 @@ import { type SQL, sql } from "drizzle-orm";
  * started_at, finished_at) to the overview's per-minute rollups: `sign` 1 when they just finished,
  * -1 when they are reopened, so a retried run's earlier failure stops counting. Statements that
  * finish or reopen runs include it, so the counts move in the same transaction as the runs. It
- * runs only if the statement's select list reads it (`rolledUp(name)`): a select is not a
- * data-modifying CTE.
+ * runs only if the statement's select list reads it: a select is not a data-modifying CTE (see
+ * `transitionEffects`).
  */
 export function rollUpCte(name: string, source: string, sign: 1 | -1): SQL {
   return sql.raw(`${name} as (
@@ -15,9 +15,4 @@ export function rollUpCte(name: string, source: string, sign: 1 | -1): SQL {
       from ${source}
       where finished_at is not null
     )`);
-}
-
-/** The select-list item that makes the CTE `name` of `rollUpCte` run. */
-export function rolledUp(name: string): SQL {
-  return sql.raw(`(select count(*) from ${name}) as ${name}`);
 }

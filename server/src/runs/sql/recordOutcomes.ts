@@ -1,8 +1,14 @@
 import type { RunError, RunProgress } from "@conveyor/shared";
 import { type SQL, sql } from "drizzle-orm";
-import { runJobSpecs } from "../../jobs/runJobs.js";
-import { rolledUp, rollUpCte } from "./rollUpRuns.js";
-import { uuidArray } from "./uuidArray.js";
+import { uuidArray } from "../../db/uuidArray.js";
+import type { Waitpoint } from "../../steps/waitpoint.js";
+import {
+  heldByAttempt,
+  type RunTransition,
+  runStatuses,
+  statusIn,
+  transitionCtes,
+} from "../../transitions/runTransition.js";
 
 /** How one attempt ended, as the worker reports it. */
 export type AttemptOutcome =
@@ -18,14 +24,6 @@ export type AttemptOutcome =
   | { kind: "suspend"; until: Date; waitpoint: Waitpoint }
   /** It may not start yet (a per-key rate limit): `scheduled` at `until`, the attempt not counted. */
   | { kind: "defer"; until: Date; reason: string };
-
-/** What a suspended run waits for, as its `run.waiting` event tells it. */
-export interface Waitpoint {
-  step: string;
-  kind: "sleep" | "wait";
-  /** The event a wait is for. */
-  event: string | null;
-}
 
 export interface Completion {
   runId: string;
@@ -48,14 +46,37 @@ export interface CompletedRun {
 }
 
 /**
- * The CTEs `updated` (runs whose attempt outcome was recorded), `rolled_up` (the overview's
- * counts of those that finished), `recorded` (their events) and
- * `jobs` (the jobs of runs that go on: a retry at its next attempt time, a requeue at once). Only
- * the attempt that holds the run may finish it (status `running`, same attempt number): a late
- * result of an abandoned or cancelled attempt changes nothing. `jobs` and `rolled_up` run only if
- * the statement's select list reads them (`jobsAdded`): a select is not a data-modifying CTE.
+ * Recording outcomes: each run's event (`run.<its new status>`, or `run.requeued`), the job of each
+ * run that goes on (a retry at its next attempt time, a requeue at once, a suspension at its
+ * wake-up, a deferral at its new time), and the finished ones counted into the overview.
  */
-export function completionCtes(completions: readonly Completion[]): SQL {
+export const outcomeTransition: RunTransition = {
+  changed: "updated",
+  event: {
+    type: sql`case when kind = 'requeue' then 'run.requeued' else 'run.' || status end`,
+    payload: sql`case kind
+          when 'succeeded' then jsonb_build_object('attempt', attempt,
+            'durationMs', round(extract(epoch from finished_at - started_at) * 1000))
+          when 'retry' then jsonb_build_object('attempt', attempt, 'error', error, 'nextAttemptAt', next_attempt_at)
+          when 'failed' then jsonb_build_object('attempt', attempt, 'error', error)
+          when 'suspend' then jsonb_build_object('attempt', attempt, 'until', next_attempt_at) || detail
+          when 'defer' then jsonb_build_object('runAt', run_at) || detail
+          else jsonb_build_object('attempt', attempt, 'reason', 'worker shutdown')
+        end`,
+  },
+  jobs: {
+    runAt: sql`case when status = 'scheduled' then run_at else next_attempt_at end`,
+    where: statusIn("status", runStatuses.continuing),
+  },
+  rollUp: { sign: 1 },
+};
+
+/**
+ * The CTEs `c` (the outcomes), `updated` (runs whose attempt outcome was recorded) and those of
+ * `outcomeTransition`. Only the attempt that holds the run may finish it: a late result of an
+ * abandoned or cancelled attempt changes nothing.
+ */
+export function recordOutcomesCtes(completions: readonly Completion[]): SQL {
   const rows = completions.map(({ runId, attempt, outcome, progress }) => ({
     run_id: runId,
     attempt,
@@ -93,42 +114,16 @@ export function completionCtes(completions: readonly Completion[]): SQL {
         updated_at = now()
       from c
       where r.id = any(${uuidArray(completions.map((completion) => completion.runId))}::uuid[])
-        and r.id = c.run_id and r.status = 'running' and r.attempts = c.attempt
+        and r.id = c.run_id and ${heldByAttempt("r", sql`c.attempt`)}
       returning r.id, r.flow_id, r.task, r.status, r.queue, r.priority, r.next_attempt_at, r.run_at, r.attempts,
         r.error, r.started_at, r.finished_at, c.kind, c.attempt, c.detail
-    ), ${rollUpCte("rolled_up", "updated", 1)}, recorded as (
-      insert into events (run_id, flow_id, type, payload)
-      select id, flow_id,
-        case when kind = 'requeue' then 'run.requeued' else 'run.' || status end,
-        case kind
-          when 'succeeded' then jsonb_build_object('attempt', attempt,
-            'durationMs', round(extract(epoch from finished_at - started_at) * 1000))
-          when 'retry' then jsonb_build_object('attempt', attempt, 'error', error, 'nextAttemptAt', next_attempt_at)
-          when 'failed' then jsonb_build_object('attempt', attempt, 'error', error)
-          when 'suspend' then jsonb_build_object('attempt', attempt, 'until', next_attempt_at) || detail
-          when 'defer' then jsonb_build_object('runAt', run_at) || detail
-          else jsonb_build_object('attempt', attempt, 'reason', 'worker shutdown')
-        end
-      from updated
-      returning id
-    ), jobs as (
-      -- Most batches only finish runs: add_jobs is not called at all then, as even an empty call
-      -- writes and announces a job insert that wakes every worker.
-      select case when exists (select from updated where status in ('retrying', 'queued', 'waiting', 'scheduled'))
-        then (select count(*) from graphile_worker.add_jobs(${runJobSpecs(sql`(
-          select id, task, queue, priority, case when status = 'scheduled' then run_at else next_attempt_at end as run_at
-          from updated where status in ('retrying', 'queued', 'waiting', 'scheduled')
-        )`)})) else 0 end as added
-    )`;
+    ), ${transitionCtes(outcomeTransition)}`;
 }
 
 /** The runs that changed as a JSON array, for a statement's select list. */
 export const completedRunsJson = sql`(select coalesce(json_agg(json_build_object(
       'id', id, 'flowId', flow_id, 'task', task, 'status', status, 'queue', queue, 'priority', priority,
       'nextAttemptAt', next_attempt_at)), '[]') from updated)`;
-
-/** The select-list items that make `jobs` and `rolled_up` run: every statement using `completionCtes` needs them. */
-export const jobsAdded = sql`(select added from jobs) as jobs_added, ${rolledUp("rolled_up")}`;
 
 export type CompletedRunJson = Omit<CompletedRun, "nextAttemptAt"> & { nextAttemptAt: string | null };
 

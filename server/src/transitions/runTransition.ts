@@ -1,0 +1,112 @@
+import type { RunStatus } from "@conveyor/shared";
+import { type SQL, sql } from "drizzle-orm";
+import { addRunJobsCte } from "../jobs/runJobs.js";
+import { notifyEvents } from "./notifyEvents.js";
+import { rollUpCte } from "./rollUpRuns.js";
+
+/*
+ * Every statement that moves runs from one status to another has one shape: a CTE changes the
+ * runs, then in the same statement each changed run gets its event, the runs that go on get their
+ * graphile-worker job, runs that finished (or are reopened) move the overview's rollups, and the
+ * new events are announced on commit. The statuses a transition may start from, the fence that
+ * lets only the attempt holding a run change it, and that shape are written here once.
+ */
+
+/** Run statuses by where a run stands; every transition's where-clause names its from-statuses from here. */
+export const runStatuses = {
+  /** Waiting for an attempt to start, each with a job due for it. */
+  pending: ["queued", "scheduled", "retrying"],
+  /** Pending or running: the load a queue or key carries. */
+  active: ["queued", "scheduled", "retrying", "running"],
+  /**
+   * A claim may start an attempt from these: pending, `running` (its worker died and its job came
+   * back), or `waiting` (a suspended run whose wake-up came).
+   */
+  claimable: ["queued", "scheduled", "retrying", "running", "waiting"],
+  /** An attempt's outcome that leaves a run in one of these gives it its next job. */
+  continuing: ["queued", "scheduled", "retrying", "waiting"],
+  /** Final unless retried. */
+  finished: ["succeeded", "failed", "cancelled"],
+  /** A run may be retried (`runs.retry`) from these. */
+  retryable: ["failed", "cancelled"],
+} as const satisfies Record<string, readonly RunStatus[]>;
+
+/**
+ * `column in (...)` over constant statuses, written as literals so that the planner can match
+ * partial indexes on status.
+ */
+export function statusIn(column: string, statuses: readonly RunStatus[]): SQL {
+  return sql.raw(`${column} in (${statuses.map((status) => `'${status}'`).join(", ")})`);
+}
+
+/**
+ * The attempt fence: the run (alias `run`) is still held by attempt number `attempt`. A late
+ * result of an abandoned, cancelled or superseded attempt fails it and changes nothing.
+ */
+export function heldByAttempt(run: string, attempt: SQL): SQL {
+  return sql`${sql.raw(run)}.status = 'running' and ${sql.raw(run)}.attempts = ${attempt}`;
+}
+
+export interface RunTransition {
+  /** The CTE that changed the runs: its rows have `id`, `flow_id` and whatever `event` and `jobs` read. */
+  changed: string;
+  /** Each changed run's event: its type and payload over the CTE's columns, for the rows `where` keeps. */
+  event: { type: SQL; payload: SQL; where?: SQL };
+  /**
+   * The changed runs that go on get their job (replacing any under the run's key), due at `runAt`
+   * (null: at once, by the database's clock), for the rows `where` keeps.
+   */
+  jobs?: { runAt: SQL; where?: SQL };
+  /** Counts finished runs into the overview (1), or back out of it (-1), from `source` (default: `changed`). */
+  rollUp?: { sign: 1 | -1; source?: string };
+}
+
+const names = (transition: RunTransition) => ({
+  events: `${transition.changed}_events`,
+  jobs: `${transition.changed}_jobs`,
+  rolledUp: `${transition.changed}_rolled_up`,
+});
+
+/** The CTEs that follow the transition's `changed` CTE in the statement's `with` list. */
+export function transitionCtes(transition: RunTransition): SQL {
+  const name = names(transition);
+  const { event, jobs, rollUp } = transition;
+  const changed = sql.identifier(transition.changed);
+  const ctes = [
+    sql`${sql.identifier(name.events)} as (
+      insert into events (run_id, flow_id, type, payload)
+      select id, flow_id, ${event.type}, ${event.payload}
+      from ${changed} ${event.where ? sql`where ${event.where}` : sql``}
+      returning id
+    )`,
+  ];
+  if (jobs) {
+    ctes.push(
+      addRunJobsCte(
+        name.jobs,
+        sql`(select id, task, queue, priority, ${jobs.runAt} as run_at from ${changed}
+          ${jobs.where ? sql`where ${jobs.where}` : sql``})`,
+      ),
+    );
+  }
+  if (rollUp) ctes.push(rollUpCte(name.rolledUp, rollUp.source ?? transition.changed, rollUp.sign));
+  return sql.join(ctes, sql`, `);
+}
+
+/**
+ * The select-list items a statement with these transitions must have: they make the job and
+ * rollup CTEs run (a CTE that only selects runs only if read) and announce every new event in one
+ * notification, with the highest event id, sent on commit so that listeners find the events.
+ */
+export function transitionEffects(...transitions: readonly RunTransition[]): SQL {
+  const effects = [notifyEvents(...transitions.map((transition) => names(transition).events))];
+  for (const transition of transitions) {
+    const name = names(transition);
+    if (transition.jobs)
+      effects.push(sql`(select added from ${sql.identifier(name.jobs)}) as ${sql.identifier(name.jobs)}`);
+    if (transition.rollUp) {
+      effects.push(sql`(select count(*) from ${sql.identifier(name.rolledUp)}) as ${sql.identifier(name.rolledUp)}`);
+    }
+  }
+  return sql.join(effects, sql`, `);
+}
