@@ -1,8 +1,8 @@
 import { performance } from "node:perf_hooks";
 import { defineTask } from "@conveyor/shared";
 import { z } from "zod";
+import { bundledImplementations } from "../server/src/bundledTasks/bundled.js";
 import { uuidFloor } from "../server/src/history/partitions.js";
-import { bundledImplementations } from "../server/src/tasks/bundled.js";
 import { implementTask } from "../server/src/worker/taskImplementation.js";
 import { type BenchConveyor, withBenchConveyor } from "./benchConveyor.js";
 import { watchFeedDuring } from "./feedLag.js";

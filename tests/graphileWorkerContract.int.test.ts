@@ -4,14 +4,14 @@ import { run, type WorkerEvents } from "graphile-worker";
 import pg from "pg";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createDatabase } from "../server/src/db/client.js";
-import { migrateDatabase } from "../server/src/db/migrate.js";
 import { runJobKey, runJobSpecs } from "../server/src/jobs/runJobs.js";
 import { createLogger, toGraphileLogger } from "../server/src/logger.js";
+import { migrateDatabase } from "../server/src/schema/migrateDatabase.js";
 import { createTestDatabase } from "./fixtures/testDatabase.js";
 
 /*
  * What Conveyor assumes of graphile-worker (pinned at 0.17.x), each checked against the real
- * thing: the job disposition contract (server/src/worker/jobDisposition.ts) and the run jobs'
+ * thing: the job disposition contract (server/src/worker/jobAdapter.ts) and the run jobs'
  * keys and flags (server/src/jobs/runJobs.ts) rest on these.
  */
 

@@ -1,8 +1,8 @@
 import { tmpdir } from "node:os";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { implementAuditRecord } from "../server/src/bundledTasks/auditRecord.js";
 import { schema } from "../server/src/db/client.js";
-import { implementAuditRecord } from "../server/src/tasks/auditRecord.js";
 import { attemptContext, type ExampleWorker, startExampleWorker } from "./fixtures/exampleWorker.js";
 import { rejection } from "./fixtures/rejection.js";
 import { startFileConveyor, waitForRun } from "./fixtures/testConveyor.js";

@@ -1,5 +1,6 @@
 import { authRouter, tokensRouter } from "./auth/router.js";
 import { cacheRouter } from "./cache/router.js";
+import { emittedEventsRouter, waitpointsRouter } from "./emittedEvents/router.js";
 import { eventsRouter } from "./events/router.js";
 import { flowsRouter } from "./flows/router.js";
 import { healthProcedure } from "./health.js";
@@ -11,18 +12,19 @@ import { runsRouter } from "./runs/router.js";
 import { schedulesRouter } from "./schedules/router.js";
 import { statsRouter } from "./stats/router.js";
 import { tasksRouter } from "./tasks/router.js";
-import { createCallerFactory, router } from "./trpc.js";
+import { createCallerFactory, mergeRouters, router } from "./trpc.js";
 import { usersRouter } from "./users/router.js";
 import { workersRouter } from "./workers/router.js";
 
 export const appRouter = router({
   health: healthProcedure,
   tasks: tasksRouter,
-  runs: runsRouter,
+  runs: mergeRouters(runsRouter, waitpointsRouter),
   flows: flowsRouter,
   schedules: schedulesRouter,
   workers: workersRouter,
-  events: eventsRouter,
+  // Run events (the live feed) and emitted events share one name for clients: `events.feed`, `events.emit`.
+  events: mergeRouters(eventsRouter, emittedEventsRouter),
   hotels: hotelsRouter,
   users: usersRouter,
   images: imagesRouter,

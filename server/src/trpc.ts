@@ -115,6 +115,7 @@ function requireRole(required: Role) {
 }
 
 export const router = t.router;
+export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 /** Anyone, without a token. Keep this for health checks and sign-in state only. */
 export const publicProcedure = t.procedure.meta({ access: "public" }).use(traced).use(domainErrors);

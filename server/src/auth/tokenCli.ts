@@ -3,8 +3,8 @@ import { roleSchema } from "@conveyor/shared";
 import { ConfigError, loadConfig } from "../config/env.js";
 import { createDatabase, createPool } from "../db/client.js";
 import { ensureDatabase } from "../db/ensureDatabase.js";
-import { migrateDatabase } from "../db/migrate.js";
 import { createLogger } from "../logger.js";
+import { migrateDatabase } from "../schema/migrateDatabase.js";
 import { createToken } from "./tokens.js";
 
 const usage = "usage: npm run token -- --role <viewer|operator|admin> [--name <name>]";

@@ -11,12 +11,12 @@ import type { LiveConnection } from "../events/liveConnection.js";
 import { imageRoutes } from "../images/httpRoutes.js";
 import type { ImageStorage } from "../images/storage.js";
 import type { AppLogger } from "../logger.js";
-import { type MetricsSources, mayScrape, renderMetrics } from "../metrics/exposition.js";
 import { type AppRouter, appRouter } from "../router.js";
 import type { AppServices, Context } from "../trpc.js";
 import type { RunningWorker } from "../worker/startWorker.js";
 import { checkHealth } from "./healthReport.js";
 import { registerLiveSocket } from "./liveSocket.js";
+import { type MetricsSources, mayScrape, renderMetrics } from "./metricsExposition.js";
 
 export interface HttpServerOptions {
   services: AppServices;

@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import { tokenRequiredMessage } from "../auth/credentials.js";
 import type { TokenAuthenticator } from "../auth/tokens.js";
-import { type MetricsSources, mayScrape, renderMetrics } from "../metrics/exposition.js";
 import { listenPlain } from "./listenPlain.js";
+import { type MetricsSources, mayScrape, renderMetrics } from "./metricsExposition.js";
 
 export interface MetricsAccess {
   authenticator: TokenAuthenticator;

@@ -1,5 +1,4 @@
 import {
-  completeWaitpointInputSchema,
   enqueueItemSchema,
   enqueueManyInputSchema,
   listRunsInputSchema,
@@ -10,7 +9,6 @@ import {
 } from "@conveyor/shared";
 import { cachedListingQuery, invalidateAfter } from "../cache/procedures.js";
 import { watchRun } from "../events/watch.js";
-import { completeWaitpoint } from "../eventTriggers/service.js";
 import { readSteps } from "../steps/sql/readSteps.js";
 import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
 import {
@@ -48,13 +46,6 @@ export const runsRouter = router({
     await getRun(ctx.db, input.id);
     return readSteps(ctx.db, input.id);
   }),
-
-  /** Completes a waiting `waitForEvent` step with a payload of its event's schema, and resumes the run. */
-  complete: operatorProcedure
-    .input(completeWaitpointInputSchema)
-    .mutation(({ ctx, input }) =>
-      invalidateAfter(ctx, "runControl", () => completeWaitpoint(ctx.db, ctx.catalog, input)),
-    ),
 
   /** Micro-cached (≤ 1 s): run states change without the API's knowledge; enqueues invalidate at once. */
   list: cachedListingQuery("runs", listRunsInputSchema, (ctx, input) => listRuns(ctx.db, input)),

@@ -13,8 +13,8 @@ import type { z } from "zod";
 import type { Executor } from "../db/client.js";
 import { schema } from "../db/client.js";
 import { violatedUniqueConstraint } from "../db/pgErrors.js";
+import { emitEvent } from "../emittedEvents/service.js";
 import { InputError, NotFoundError } from "../errors.js";
-import { emitEvent } from "../eventTriggers/service.js";
 import { enqueueRuns } from "../runs/service.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
 

@@ -1,9 +1,9 @@
 import type { CronItem, Task } from "graphile-worker";
 import type pg from "pg";
 import type { Database } from "../db/client.js";
-import { withSchemaLock } from "../db/migrate.js";
 import { maintainHistory } from "../history/maintainHistory.js";
 import type { AppLogger } from "../logger.js";
+import { withSchemaLock } from "../schema/migrateDatabase.js";
 
 const maintenanceTaskName = "conveyor.history.maintain";
 

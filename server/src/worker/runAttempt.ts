@@ -61,7 +61,8 @@ export class RunAttempt {
     return this.#isCancelled;
   }
 
-  async execute(): Promise<AttemptOutcome> {
+  /** Runs the task once, within its timeout, and says how the attempt ended; never throws. */
+  async perform(): Promise<AttemptOutcome> {
     const { definition } = this.implementation;
     if (this.run.attempt > this.run.maxAttempts) {
       return this.#fail(

@@ -5,7 +5,7 @@ import pLimit, { type LimitFunction } from "p-limit";
 import type { Database } from "../db/client.js";
 import type { AppLogger } from "../logger.js";
 import { metrics } from "../metrics/metrics.js";
-import { settleAttempts } from "../runs/settleAttempts.js";
+import { recordAttemptsWithFlows } from "../runs/recordAttemptsWithFlows.js";
 import type { ClaimedRun } from "../runs/sql/claimRuns.js";
 import { deferRun } from "../runs/sql/deferRun.js";
 import { type Activity, recordActivity } from "../runs/sql/recordActivity.js";
@@ -14,7 +14,7 @@ import { takeRateSlot } from "../runs/sql/takeRateSlot.js";
 import { contextOf, endSpan, tracer } from "../tracing/tracing.js";
 import { AttemptActivity } from "./attemptActivity.js";
 import { AttemptBatcher } from "./attemptBatcher.js";
-import type { JobDisposition } from "./jobDisposition.js";
+import type { JobDisposition } from "./jobAdapter.js";
 import { RunAttempt } from "./runAttempt.js";
 import type { TaskImplementation } from "./taskImplementation.js";
 
@@ -92,7 +92,8 @@ function batchOf<K, V>(load: (keys: readonly K[]) => Promise<V[]>): DataLoader<K
 }
 
 /**
- * Executes the runs behind graphile-worker jobs. Claims, completions and activity of concurrent
+ * Executes the runs behind graphile-worker jobs: the claim, the attempt (its task's code runs in
+ * runAttempt.ts), the recorded outcome, and the job disposition that follows (jobAdapter.ts). Claims, completions and activity of concurrent
  * attempts are batched, claims and completions into the same statement, so a busy worker writes
  * a few statements per batch rather than per run.
  */
@@ -114,7 +115,7 @@ export class RunExecutor {
       if (limit !== null) this.#taskLimits.set(name, pLimit(limit));
     }
     this.#attempts = new AttemptBatcher((completions, claimRunIds) =>
-      settleAttempts(db, options.workerId, completions, claimRunIds),
+      recordAttemptsWithFlows(db, options.workerId, completions, claimRunIds),
     );
     this.#activity = batchOf(async (activities) => {
       await recordActivity(db, activities);
@@ -122,9 +123,12 @@ export class RunExecutor {
     });
   }
 
-  /** Attempts executing in this process now. */
+  /**
+   * Task slots in use now: attempts claiming their run or running its code. An attempt recording
+   * its outcome has already freed its slot for the next run.
+   */
   get busySlots(): number {
-    return this.#inFlight.size;
+    return this.#taskSlots.activeCount;
   }
 
   /** Resolves once no attempt is executing in this process. */
@@ -144,7 +148,7 @@ export class RunExecutor {
    * Runs the attempt a graphile-worker job delivers, and says what becomes of the job (see
    * `JobDisposition`). Throws only on an unexpected error, which fails the job like `failed`.
    */
-  async execute(runId: string, task: string): Promise<JobDisposition> {
+  async runJob(runId: string, task: string): Promise<JobDisposition> {
     // Checked before the claim, so a run this worker cannot execute is never marked running here.
     const implementation = this.options.implementations.get(task);
     if (!implementation) return { kind: "failed", error: new Error(`worker has no implementation for task "${task}"`) };
@@ -241,7 +245,7 @@ export class RunExecutor {
       enqueuedIn,
     );
     const started = performance.now();
-    const outcome = await context.with(trace.setSpan(enqueuedIn, span), () => attempt.execute());
+    const outcome = await context.with(trace.setSpan(enqueuedIn, span), () => attempt.perform());
     metrics.attemptDuration.observe(
       { task: name, outcome: outcomeLabel[outcome.kind] },
       (performance.now() - started) / 1_000,

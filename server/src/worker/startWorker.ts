@@ -1,3 +1,10 @@
+/*
+ * A worker process: incarnations (workerIncarnation.ts wires graphile-worker to the parts below)
+ * and starting over when one fails. A job's way through it, in three files:
+ *   jobAdapter.ts   a job comes in; the disposition that ends it, the contract with graphile-worker
+ *   runExecutor.ts  claim → attempt → recorded outcome → disposition, batched across attempts
+ *   runAttempt.ts   the task's code, its timeout, cancellation and outcome
+ */
 import { setTimeout as delay } from "node:timers/promises";
 import type { reapDeadWorkers } from "../workers/sql/reapDeadWorkers.js";
 import type { RunExecutor } from "./runExecutor.js";

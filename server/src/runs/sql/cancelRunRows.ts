@@ -4,29 +4,14 @@ import type { Executor } from "../../db/client.js";
 import { uuidArray } from "../../db/uuidArray.js";
 import { removeRunJobs } from "../../jobs/runJobs.js";
 import { metrics } from "../../metrics/metrics.js";
-import {
-  type RunTransition,
-  runStatuses,
-  statusIn,
-  transitionCtes,
-  transitionEffects,
-} from "../../transitions/runTransition.js";
+import { cancelTransition } from "../../transitions/cancelTransition.js";
+import { runStatuses, statusIn, transitionCtes, transitionEffects } from "../../transitions/runTransition.js";
 
 export interface CancelledRow {
   id: string;
   flowId: string | null;
   wasRunning: boolean;
 }
-
-/** A cancellation: the run's `run.cancelled` event, its end counted into the overview. */
-export const cancelTransition = (reason: string): RunTransition => ({
-  changed: "cancelled",
-  event: {
-    type: sql`'run.cancelled'`,
-    payload: sql`jsonb_build_object('reason', ${reason}::text, 'wasRunning', was_running)`,
-  },
-  rollUp: { sign: 1 },
-});
 
 /**
  * Marks unfinished runs cancelled with their events, removes the jobs of those not running, and

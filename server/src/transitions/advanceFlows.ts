@@ -1,4 +1,4 @@
-import type { Executor } from "../../db/client.js";
+import type { Executor } from "../db/client.js";
 import { cancelDependents } from "./cancelDependents.js";
 import { countFlowRuns, type FlowTally, tally } from "./countFlowRuns.js";
 
@@ -13,7 +13,7 @@ export interface FinishedRun {
  * depend on one that failed or was cancelled are cancelled (with `reason`), and every flow counts
  * its finished runs, those cancelled here included. Runs outside flows are ignored.
  */
-export async function settleFlowRuns(db: Executor, finished: readonly FinishedRun[], reason: string): Promise<void> {
+export async function advanceFlows(db: Executor, finished: readonly FinishedRun[], reason: string): Promise<void> {
   const tallies = new Map<string, FlowTally>();
   for (const run of finished) tally(tallies, run.flowId, run.status);
   const dead = finished.filter((run) => run.flowId !== null && run.status !== "succeeded").map((run) => run.id);

@@ -3,10 +3,10 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { runMigrations } from "graphile-worker";
 import type pg from "pg";
+import { createDatabase } from "../db/client.js";
 import { preparePartitions } from "../history/maintainHistory.js";
 import { type AppLogger, toGraphileLogger } from "../logger.js";
 import { repositoryRoot } from "../repositoryRoot.js";
-import { createDatabase } from "./client.js";
 
 const migrationsFolder = join(repositoryRoot, "drizzle", "migrations");
 

@@ -1,8 +1,8 @@
 import type { Database } from "../db/client.js";
 import { withDeadlockRetry } from "../db/withDeadlockRetry.js";
-import { releaseDependents } from "../flows/sql/releaseDependents.js";
-import { type FinishedRun, settleFlowRuns } from "../flows/sql/settleFlowRuns.js";
 import { addRunJobs } from "../jobs/runJobs.js";
+import { advanceFlows, type FinishedRun } from "../transitions/advanceFlows.js";
+import { releaseDependents } from "../transitions/releaseDependents.js";
 import { type RecordedAttempts, recordAttempts } from "./sql/recordAttempts.js";
 import type { CompletedRun, Completion } from "./sql/recordOutcomes.js";
 
@@ -16,7 +16,7 @@ function hasFinished(run: CompletedRun): run is CompletedRun & FinishedRun {
  * success queues the dependents it completes, a failure cancels its dependents, and flow counters
  * move. A batch without flow runs is one statement.
  */
-export async function settleAttempts(
+export async function recordAttemptsWithFlows(
   db: Database,
   workerId: string,
   completions: readonly Completion[],
@@ -34,7 +34,7 @@ export async function settleAttempts(
           tx,
           finished.filter((row) => row.status === "succeeded").map((row) => row.id),
         );
-        await settleFlowRuns(tx, finished, "a run it depends on failed");
+        await advanceFlows(tx, finished, "a run it depends on failed");
         await addRunJobs(tx, released);
       }
       return recorded;

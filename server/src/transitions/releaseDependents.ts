@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
-import type { Executor } from "../../db/client.js";
-import { uuidArray } from "../../db/uuidArray.js";
-import type { RunJob } from "../../jobs/runJobs.js";
-import { type RunTransition, transitionCtes, transitionEffects } from "../../transitions/runTransition.js";
+import type { Executor } from "../db/client.js";
+import { uuidArray } from "../db/uuidArray.js";
+import type { RunJob } from "../jobs/runJobs.js";
+import { type RunTransition, transitionCtes, transitionEffects } from "./runTransition.js";
 
 /** A release: the run's `run.queued` event (its job is added by the caller, after the flow moves on). */
 const releaseTransition: RunTransition = {

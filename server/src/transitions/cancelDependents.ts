@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
-import type { Executor } from "../../db/client.js";
-import { uuidArray } from "../../db/uuidArray.js";
-import { metrics } from "../../metrics/metrics.js";
-import { cancelTransition } from "../../runs/sql/cancelRunRows.js";
-import { transitionCtes, transitionEffects } from "../../transitions/runTransition.js";
+import type { Executor } from "../db/client.js";
+import { uuidArray } from "../db/uuidArray.js";
+import { metrics } from "../metrics/metrics.js";
+import { cancelTransition } from "./cancelTransition.js";
+import { transitionCtes, transitionEffects } from "./runTransition.js";
 
 export interface CancelledRun {
   id: string;

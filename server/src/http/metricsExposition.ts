@@ -4,9 +4,9 @@ import type { TokenAuthenticator } from "../auth/tokens.js";
 import type { Executor } from "../db/client.js";
 import { type EventHub, liveTransports } from "../events/eventHub.js";
 import { maxEventId } from "../events/sql/readEvents.js";
+import { metrics, registry } from "../metrics/metrics.js";
 import { readQueueDepth } from "../stats/sql/readQueueDepth.js";
 import type { RunningWorker } from "../worker/startWorker.js";
-import { metrics, registry } from "./metrics.js";
 
 /** What the gauges read at each scrape. */
 export interface MetricsSources {
