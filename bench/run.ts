@@ -193,7 +193,7 @@ async function scale(): Promise<Section> {
   const grown = await withBenchDatabase("scale", scaleBench);
   const ratio = (perSecond: number) => round3(perSecond / raw.perSecond);
   const rows: Record<string, Row> = {
-    [`runs / events / runs partitions`]: { conveyor: `${grown.runs} / ${grown.events} / ${grown.partitions}` },
+    "runs / events / runs partitions": { conveyor: `${grown.runs} / ${grown.events} / ${grown.partitions}` },
   };
   for (const [name, listing] of Object.entries(grown.listings)) {
     rows[`list: ${name} (ms, first / p50)`] = { conveyor: `${listing.first_ms} / ${listing.p50_ms}`, baseline: 50 };

@@ -79,9 +79,7 @@ describe("the server's folders", () => {
 
   it("import each other without cycles", () => {
     const explained = importCycles(edges).map((group) =>
-      group.flatMap((from) =>
-        [...(edges.get(from) ?? [])].filter(([to]) => group.includes(to)).map(([, why]) => why),
-      ),
+      group.flatMap((from) => [...(edges.get(from) ?? [])].filter(([to]) => group.includes(to)).map(([, why]) => why)),
     );
     expect(explained).toEqual([]);
   });
