@@ -3,7 +3,6 @@ import type { Executor } from "../db/client.js";
 import { uuidArray } from "../db/uuidArray.js";
 import { metrics } from "../metrics/metrics.js";
 import { cancelTransition } from "./cancelTransition.js";
-import { transitionCtes, transitionEffects } from "./runTransition.js";
 
 export interface CancelledRun {
   id: string;
@@ -31,8 +30,8 @@ export async function cancelDependents(
       from doomed
       where r.id = doomed.run_id and r.status = 'waiting'
       returning r.id, r.flow_id, r.task, r.status, r.started_at, r.finished_at, false as was_running
-    ), ${transitionCtes(transition)}
-    select id, flow_id, task, ${transitionEffects(transition)}
+    ), ${transition.ctes}
+    select id, flow_id, task, ${transition.effects}
     from cancelled`);
   for (const row of result.rows) metrics.runsCancelled.inc({ task: row.task });
   return result.rows.map((row) => ({ id: row.id, flowId: row.flow_id }));

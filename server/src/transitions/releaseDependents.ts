@@ -2,16 +2,16 @@ import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { uuidArray } from "../db/uuidArray.js";
 import type { RunJob } from "../jobs/runJobs.js";
-import { type RunTransition, transitionCtes, transitionEffects } from "./runTransition.js";
+import { RunTransition } from "./runTransition.js";
 
 /** A release: the run's `run.queued` event (its job is added by the caller, after the flow moves on). */
-const releaseTransition: RunTransition = {
+const releaseTransition = new RunTransition({
   changed: "released",
   event: {
     type: sql`'run.queued'`,
     payload: sql`jsonb_build_object('task', task, 'reason', 'dependencies succeeded')`,
   },
-};
+});
 
 /**
  * Counts down the dependencies of every run waiting on `succeededIds` and queues those that reach
@@ -60,8 +60,8 @@ export async function releaseDependents(db: Executor, succeededIds: readonly str
       from inputs i
       where r.id = i.id and r.status = 'waiting'
       returning r.id, r.flow_id, r.task, r.queue, r.priority
-    ), ${transitionCtes(releaseTransition)}
-    select id, task, queue, priority, ${transitionEffects(releaseTransition)}
+    ), ${releaseTransition.ctes}
+    select id, task, queue, priority, ${releaseTransition.effects}
     from released`);
   return released.rows.map((row) => ({
     runId: row.id,

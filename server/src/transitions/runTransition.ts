@@ -47,7 +47,7 @@ export function heldByAttempt(run: string, attempt: SQL): SQL {
   return sql`${sql.raw(run)}.status = 'running' and ${sql.raw(run)}.attempts = ${attempt}`;
 }
 
-export interface RunTransition {
+export interface TransitionSpec {
   /** The CTE that changed the runs: its rows have `id`, `flow_id` and whatever `event` and `jobs` read. */
   changed: string;
   /** Each changed run's event: its type and payload over the CTE's columns, for the rows `where` keeps. */
@@ -61,14 +61,28 @@ export interface RunTransition {
   rollUp?: { sign: 1 | -1; source?: string };
 }
 
-const names = (transition: RunTransition) => ({
+/** A kind of transition; `ctes` and `effects` are the parts a statement writes it with. */
+export class RunTransition {
+  constructor(readonly spec: TransitionSpec) {}
+
+  /** The CTEs that follow the `changed` CTE in the statement's `with` list. */
+  get ctes(): SQL {
+    return transitionCtes(this.spec);
+  }
+
+  /** The select-list items of a statement with this one transition (see `transitionEffects`). */
+  get effects(): SQL {
+    return transitionEffects(this);
+  }
+}
+
+const names = (transition: TransitionSpec) => ({
   events: `${transition.changed}_events`,
   jobs: `${transition.changed}_jobs`,
   rolledUp: `${transition.changed}_rolled_up`,
 });
 
-/** The CTEs that follow the transition's `changed` CTE in the statement's `with` list. */
-export function transitionCtes(transition: RunTransition): SQL {
+function transitionCtes(transition: TransitionSpec): SQL {
   const name = names(transition);
   const { event, jobs, rollUp } = transition;
   const changed = sql.identifier(transition.changed);
@@ -99,8 +113,9 @@ export function transitionCtes(transition: RunTransition): SQL {
  * notification, with the highest event id, sent on commit so that listeners find the events.
  */
 export function transitionEffects(...transitions: readonly RunTransition[]): SQL {
-  const effects = [notifyEvents(...transitions.map((transition) => names(transition).events))];
-  for (const transition of transitions) {
+  const specs = transitions.map((transition) => transition.spec);
+  const effects = [notifyEvents(...specs.map((spec) => names(spec).events))];
+  for (const transition of specs) {
     const name = names(transition);
     if (transition.jobs)
       effects.push(sql`(select added from ${sql.identifier(name.jobs)}) as ${sql.identifier(name.jobs)}`);

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { uuidArray } from "../../db/uuidArray.js";
-import { type RunTransition, transitionCtes, transitionEffects } from "../../transitions/runTransition.js";
+import { RunTransition } from "../../transitions/runTransition.js";
 
 /**
  * Resumes runs whose wait was just completed: a suspended run is queued with its job due now.
@@ -12,7 +12,7 @@ import { type RunTransition, transitionCtes, transitionEffects } from "../../tra
 export async function wakeRuns(db: Executor, runIds: readonly string[], reason: string): Promise<string[]> {
   if (runIds.length === 0) return [];
   // Only a run that was waiting is queued (with its event and job); a running one is just marked.
-  const transition: RunTransition = {
+  const transition = new RunTransition({
     changed: "woken",
     event: {
       type: sql`'run.queued'`,
@@ -20,7 +20,7 @@ export async function wakeRuns(db: Executor, runIds: readonly string[], reason: 
       where: sql`status = 'queued'`,
     },
     jobs: { runAt: sql`null::timestamptz`, where: sql`status = 'queued'` },
-  };
+  });
   const result = await db.execute<{ id: string }>(sql`
     with woken as (
       update runs r set
@@ -30,7 +30,7 @@ export async function wakeRuns(db: Executor, runIds: readonly string[], reason: 
       where r.id = any(${uuidArray(runIds)}::uuid[])
         and (r.status = 'running' or (r.status = 'waiting' and r.next_attempt_at is not null))
       returning r.id, r.flow_id, r.task, r.queue, r.priority, r.status
-    ), ${transitionCtes(transition)}
-    select id, ${transitionEffects(transition)} from woken`);
+    ), ${transition.ctes}
+    select id, ${transition.effects} from woken`);
   return result.rows.map((row) => row.id);
 }

@@ -5,7 +5,7 @@ import { uuidArray } from "../../db/uuidArray.js";
 import { removeRunJobs } from "../../jobs/runJobs.js";
 import { metrics } from "../../metrics/metrics.js";
 import { cancelTransition } from "../../transitions/cancelTransition.js";
-import { runStatuses, statusIn, transitionCtes, transitionEffects } from "../../transitions/runTransition.js";
+import { runStatuses, statusIn } from "../../transitions/runTransition.js";
 
 export interface CancelledRow {
   id: string;
@@ -32,8 +32,8 @@ export async function cancelRunRows(db: Executor, ids: readonly string[], reason
       from targets t
       where r.id = t.id
       returning r.id, r.flow_id, t.status = 'running' as was_running, r.task, r.status, r.started_at, r.finished_at
-    ), ${transitionCtes(transition)}
-    select id, flow_id, was_running, task, ${transitionEffects(transition)}
+    ), ${transition.ctes}
+    select id, flow_id, was_running, task, ${transition.effects}
     from cancelled`);
   for (const row of result.rows) metrics.runsCancelled.inc({ task: row.task });
   const rows = result.rows.map((row) => ({ id: row.id, flowId: row.flow_id, wasRunning: row.was_running }));

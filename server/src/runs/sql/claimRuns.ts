@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { uuidArray } from "../../db/uuidArray.js";
-import { type RunTransition, runStatuses, statusIn, transitionCtes } from "../../transitions/runTransition.js";
+import { RunTransition, runStatuses, statusIn } from "../../transitions/runTransition.js";
 
 export interface ClaimedRun {
   id: string;
@@ -25,10 +25,10 @@ const isHeldByPause = sql`${statusIn("r.status", runStatuses.pending)} and exist
   select 1 from pauses p where (p.kind = 'task' and p.name = r.task) or (p.kind = 'queue' and p.name = r.queue))`;
 
 /** A claim: the claimed runs' `run.started` events. */
-export const claimTransition: RunTransition = {
+export const claimTransition = new RunTransition({
   changed: "claimed",
   event: { type: sql`'run.started'`, payload: sql`jsonb_build_object('attempt', attempts, 'workerId', worker_id)` },
-};
+});
 
 /**
  * The CTEs `held` (runs not claimed because their task or queue is paused), `claimed` (runs marked
@@ -55,7 +55,7 @@ export function claimRunsCtes(workerId: string, runIds: readonly string[]): SQL 
         and (r.status not in ('retrying', 'waiting') or r.next_attempt_at <= now())
         and not (${isHeldByPause})
       returning r.id, r.task, r.input, r.attempts, r.max_attempts, r.timeout_ms, r.flow_id, r.worker_id, r.run_at, r.trace_context
-    ), ${transitionCtes(claimTransition)}`;
+    ), ${claimTransition.ctes}`;
 }
 /** The ids of the held runs as a JSON array, for a statement's select list. */
 export const heldRunIdsJson = sql`(select coalesce(json_agg(id), '[]') from held)`;

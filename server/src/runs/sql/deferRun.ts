@@ -1,19 +1,14 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import {
-  type RunTransition,
-  runStatuses,
-  statusIn,
-  transitionCtes,
-  transitionEffects,
-} from "../../transitions/runTransition.js";
+import { RunTransition, runStatuses, statusIn } from "../../transitions/runTransition.js";
 
 /** A deferral: the run's `run.scheduled` event and its job at the new time. */
-const deferTransition = (reason: string): RunTransition => ({
-  changed: "deferred",
-  event: { type: sql`'run.scheduled'`, payload: sql`jsonb_build_object('runAt', run_at, 'reason', ${reason}::text)` },
-  jobs: { runAt: sql`run_at` },
-});
+const deferTransition = (reason: string) =>
+  new RunTransition({
+    changed: "deferred",
+    event: { type: sql`'run.scheduled'`, payload: sql`jsonb_build_object('runAt', run_at, 'reason', ${reason}::text)` },
+    jobs: { runAt: sql`run_at` },
+  });
 
 /**
  * Moves a run that may not start yet (rate limit) to `scheduled` at `until`, with its event and
@@ -27,7 +22,7 @@ export async function deferRun(db: Executor, runId: string, until: Date, reason:
       update runs set status = 'scheduled', run_at = ${until.toISOString()}::timestamptz, updated_at = now()
       where id = ${runId} and ${statusIn("status", runStatuses.pending)}
       returning id, flow_id, task, queue, priority, run_at
-    ), ${transitionCtes(transition)}
-    select id, ${transitionEffects(transition)} from deferred`);
+    ), ${transition.ctes}
+    select id, ${transition.effects} from deferred`);
   return result.rows.length > 0;
 }

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Executor, schema } from "../../db/client.js";
 import { metrics } from "../../metrics/metrics.js";
 import { activeTraceparent, inSpan } from "../../tracing/tracing.js";
-import { type RunTransition, transitionCtes, transitionEffects } from "../../transitions/runTransition.js";
+import { RunTransition } from "../../transitions/runTransition.js";
 
 export interface NewRun {
   id: string;
@@ -32,11 +32,11 @@ export interface NewRun {
  * job of each that can run. Due runs take the database's clock (a null run_at), so a skewed app
  * clock cannot delay them.
  */
-const enqueueTransition: RunTransition = {
+const enqueueTransition = new RunTransition({
   changed: "new_runs",
   event: { type: sql`'run.' || status`, payload: sql`jsonb_build_object('task', task, 'runAt', run_at)` },
   jobs: { runAt: sql`case when status = 'scheduled' then run_at end`, where: sql`status <> 'waiting'` },
-};
+});
 
 /**
  * Inserts runs, their first events, the jobs of those that can run (not `waiting`) and the
@@ -100,8 +100,8 @@ async function writeRuns(db: Executor, runs: readonly NewRun[], traceparent: str
       from input
       where idempotency_key is null or id in (select run_id from keyed)
       returning id, flow_id, status, task, run_at, queue, priority
-    ), ${transitionCtes(enqueueTransition)}
-    select id, task, ${transitionEffects(enqueueTransition)}
+    ), ${enqueueTransition.ctes}
+    select id, task, ${enqueueTransition.effects}
     from new_runs`);
   for (const row of result.rows) metrics.runsEnqueued.inc({ task: row.task });
   return new Set(result.rows.map((row) => row.id));

@@ -2,13 +2,7 @@ import type { RunError, RunProgress } from "@conveyor/shared";
 import { type SQL, sql } from "drizzle-orm";
 import { uuidArray } from "../../db/uuidArray.js";
 import type { Waitpoint } from "../../steps/waitpoint.js";
-import {
-  heldByAttempt,
-  type RunTransition,
-  runStatuses,
-  statusIn,
-  transitionCtes,
-} from "../../transitions/runTransition.js";
+import { heldByAttempt, RunTransition, runStatuses, statusIn } from "../../transitions/runTransition.js";
 
 /** How one attempt ended, as the worker reports it. */
 export type AttemptOutcome =
@@ -50,7 +44,7 @@ export interface CompletedRun {
  * run that goes on (a retry at its next attempt time, a requeue at once, a suspension at its
  * wake-up, a deferral at its new time), and the finished ones counted into the overview.
  */
-export const outcomeTransition: RunTransition = {
+export const outcomeTransition = new RunTransition({
   changed: "updated",
   event: {
     type: sql`case when kind = 'requeue' then 'run.requeued' else 'run.' || status end`,
@@ -69,7 +63,7 @@ export const outcomeTransition: RunTransition = {
     where: statusIn("status", runStatuses.continuing),
   },
   rollUp: { sign: 1 },
-};
+});
 
 /**
  * The CTEs `c` (the outcomes), `updated` (runs whose attempt outcome was recorded) and those of
@@ -117,7 +111,7 @@ export function recordOutcomesCtes(completions: readonly Completion[]): SQL {
         and r.id = c.run_id and ${heldByAttempt("r", sql`c.attempt`)}
       returning r.id, r.flow_id, r.task, r.status, r.queue, r.priority, r.next_attempt_at, r.run_at, r.attempts,
         r.error, r.started_at, r.finished_at, c.kind, c.attempt, c.detail
-    ), ${transitionCtes(outcomeTransition)}`;
+    ), ${outcomeTransition.ctes}`;
 }
 
 /** The runs that changed as a JSON array, for a statement's select list. */

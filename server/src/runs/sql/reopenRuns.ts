@@ -2,13 +2,7 @@ import type { RunStatus } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { uuidArray } from "../../db/uuidArray.js";
-import {
-  type RunTransition,
-  runStatuses,
-  statusIn,
-  transitionCtes,
-  transitionEffects,
-} from "../../transitions/runTransition.js";
+import { RunTransition, runStatuses, statusIn } from "../../transitions/runTransition.js";
 
 /** Whether a run in `status` may be retried (`runs.retry`, `runs.retryMany`). */
 export function isRetryable(status: RunStatus): boolean {
@@ -19,12 +13,12 @@ export function isRetryable(status: RunStatus): boolean {
  * A reopening: the run's `run.queued` event, its job at once (by the database's clock), and its
  * earlier end taken back out of the overview's counts.
  */
-const reopenTransition: RunTransition = {
+const reopenTransition = new RunTransition({
   changed: "reopened",
   event: { type: sql`'run.queued'`, payload: sql`jsonb_build_object('reason', 'retry', 'attempt', attempts + 1)` },
   jobs: { runAt: sql`null::timestamptz` },
   rollUp: { sign: -1, source: "targets" },
-};
+});
 
 /**
  * Puts the failed or cancelled runs among `ids` that are not part of a flow back in the queue,
@@ -46,8 +40,8 @@ export async function reopenRuns(db: Executor, ids: readonly string[]): Promise<
       from targets t
       where r.id = t.id
       returning r.id, r.flow_id, r.attempts, r.task, r.queue, r.priority
-    ), ${transitionCtes(reopenTransition)}
-    select id, ${transitionEffects(reopenTransition)}
+    ), ${reopenTransition.ctes}
+    select id, ${reopenTransition.effects}
     from reopened`);
   return result.rows.map((row) => row.id);
 }

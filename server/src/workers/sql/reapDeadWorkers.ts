@@ -1,13 +1,13 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { unlockJobsCtes } from "../../jobs/jobLocks.js";
-import { type RunTransition, transitionCtes, transitionEffects } from "../../transitions/runTransition.js";
+import { RunTransition } from "../../transitions/runTransition.js";
 
 /** A dead worker's run back in the queue: its `run.requeued` event (its job was unlocked, not replaced). */
-const requeueTransition: RunTransition = {
+const requeueTransition = new RunTransition({
   changed: "requeued",
   event: { type: sql`'run.requeued'`, payload: sql`jsonb_build_object('attempt', attempts, 'reason', 'worker lost')` },
-};
+});
 
 export interface Reaped {
   workers: string[];
@@ -41,12 +41,12 @@ export async function reapDeadWorkers(
       update runs set status = 'queued', worker_id = null, updated_at = now()
       where status = 'running' and worker_id in (select id from dead)
       returning id, flow_id, attempts, worker_id
-    ), ${transitionCtes(requeueTransition)}
+    ), ${requeueTransition.ctes}
     select
       (select array_agg(id) from dead) as workers,
       (select count(*)::int from unlocked_jobs) as unlocked_jobs,
       (select count(*)::int from requeued) as requeued_runs,
-      ${transitionEffects(requeueTransition)}`);
+      ${requeueTransition.effects}`);
   const row = result.rows[0];
   return { workers: row?.workers ?? [], unlockedJobs: row?.unlocked_jobs ?? 0, requeuedRuns: row?.requeued_runs ?? 0 };
 }
