@@ -28,29 +28,34 @@ export interface WorkerOptions {
   implementations: readonly TaskImplementation[];
   /** Task slots: attempts whose code runs at once (WORKER_CONCURRENCY, 24 by default). */
   concurrency: number;
-  /** Jobs locked ahead per fetch; 0 (the default) disables graphile-worker's local queue. */
+  /** Jobs locked ahead per fetch (WORKER_LOCAL_QUEUE_SIZE); 0, the default, disables graphile-worker's local queue. */
   localQueueSize: number;
   /** How long a shutdown waits for running attempts before returning them to the queue (SHUTDOWN_GRACE_MS, 10 s). */
   shutdownGraceMs: number;
   /** After an attempt's signal aborts (timeout, shutdown), how long its task has to settle (ABORT_GRACE_MS, 5 s). */
   abortGraceMs: number;
-  /** How long a worker keeps trying to start over after a failure before it exits for its supervisor to restart it. */
+  /**
+   * How long a worker keeps trying to start over after a failure before it exits for its supervisor
+   * to restart it (WORKER_RECOVERY_TIMEOUT_MS, 5 min).
+   */
   recoveryTimeoutMs: number;
-  /** Called when the worker gives up for good; `npm start` exits non-zero. */
+  /** Called when the worker gives up for good (after `recoveryTimeoutMs`); `npm start` exits non-zero. */
   onFatal: (error: Error) => void;
-  /** How often this worker says it is alive, and looks for workers that stopped saying so. */
+  /** How often this worker says it is alive, and looks for workers that stopped saying so (WORKER_HEARTBEAT_MS, 5 s). */
   heartbeatMs: number;
-  /** A worker silent for this long is declared dead and its jobs are unlocked. */
+  /** A worker silent for this long is declared dead and its jobs are unlocked (WORKER_DEAD_AFTER_MS, 20 s). */
   deadAfterMs: number;
-  /** Succeeded runs older than this are dropped, a day's partition at a time, by an hourly job. */
+  /** Succeeded runs older than this are dropped, a day's partition at a time, by an hourly job (SUCCEEDED_RETENTION_MS, 7 days). */
   succeededRetentionMs: number;
-  /** Any event (and overview rollup) older than this is dropped by the same job. */
+  /** Any event (and overview rollup) older than this is dropped by the same job (EVENT_RETENTION_MS, 30 days). */
   eventRetentionMs: number;
+  /** The process's logger; the worker's lines carry its id. */
   logger: AppLogger;
   /** How often to look for jobs that became due without a notification (retries, scheduled runs); 1 s by default. */
   pollIntervalMs?: number;
-  /** Extra graphile-worker tasks and cron items (the schedules tick). */
+  /** Extra graphile-worker tasks (the schedules tick); none by default. */
   extraTasks?: TaskList;
+  /** Their cron items; none by default. */
   extraCronItems?: CronItem[];
 }
 
