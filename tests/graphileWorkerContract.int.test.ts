@@ -4,7 +4,14 @@ import { run, type WorkerEvents } from "graphile-worker";
 import pg from "pg";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createDatabase } from "../server/src/db/client.js";
-import { runJobKey, runJobSpecs } from "../server/src/jobs/runJobs.js";
+import { unlockJobsCtes } from "../server/src/jobs/jobLocks.js";
+import {
+  removeRunJobs,
+  runIdsWithJobs,
+  runIdsWithJobsOfTask,
+  runJobKey,
+  runJobSpecs,
+} from "../server/src/jobs/runJobs.js";
 import { createLogger, toGraphileLogger } from "../server/src/logger.js";
 import { migrateDatabase } from "../server/src/schema/migrateDatabase.js";
 import { createTestDatabase } from "./fixtures/testDatabase.js";
@@ -43,8 +50,8 @@ async function jobs(): Promise<JobRow[]> {
 }
 
 /** Adds the job of a run as Conveyor's statements do. */
-async function addRunJob(runId: string, options: { queue?: string; runAt?: Date } = {}): Promise<void> {
-  const spec = sql`(select ${runId}::uuid as id, 'conveyor.noop'::text as task, ${options.queue ?? null}::text as queue,
+async function addRunJob(runId: string, options: { queue?: string; runAt?: Date; task?: string } = {}): Promise<void> {
+  const spec = sql`(select ${runId}::uuid as id, ${options.task ?? "conveyor.noop"}::text as task, ${options.queue ?? null}::text as queue,
     0 as priority, ${options.runAt?.toISOString() ?? null}::timestamptz as run_at)`;
   await db.execute(sql`select count(*) from graphile_worker.add_jobs(${runJobSpecs(spec)})`);
 }
@@ -99,7 +106,52 @@ describe("graphile-worker, as Conveyor relies on it", () => {
     const all = await jobs();
     expect(all).toHaveLength(1);
     expect(all[0]?.key).toBe(runJobKey(runId));
-    await pool.query("select graphile_worker.remove_job($1)", [runJobKey(runId)]);
+    await removeRunJobs(db, [runId]);
+    expect(await jobs()).toEqual([]);
+  });
+
+  it("finds the runs that have jobs by key, all of them or a task's", async () => {
+    const [a, b] = ["01900000-0000-7000-8000-0000000000b1", "01900000-0000-7000-8000-0000000000b2"];
+    await addRunJob(a, { task: "report.generate" });
+    await addRunJob(b, { task: "email.send" });
+    // A job that is not a run's is not counted.
+    await pool.query("select graphile_worker.add_job('conveyor.noop', '{}')");
+    const ids = async (query: typeof runIdsWithJobs) =>
+      (await db.execute<{ id: string }>(sql`select id from (${query}) as r(id) order by id`)).rows.map((row) => row.id);
+    expect(await ids(runIdsWithJobs)).toEqual([a, b]);
+    expect(await ids(runIdsWithJobsOfTask("email.send"))).toEqual([b]);
+  });
+
+  it("runs at once a job whose lock is released, which graphile-worker alone would hold for four hours", async () => {
+    const runId = "01900000-0000-7000-8000-0000000000c1";
+    await addRunJob(runId);
+    // As a worker that died holding it left it.
+    await pool.query("update graphile_worker._private_jobs set locked_by = 'dead-worker', locked_at = now()");
+    const released = await db.execute<{ n: number }>(
+      sql`with ${unlockJobsCtes(sql`locked_by = 'dead-worker'`)} select (select count(*)::int from unlocked_jobs) as n`,
+    );
+    expect(released.rows[0]?.n).toBe(1);
+    const events: WorkerEvents = new EventEmitter();
+    const completed = once(events, "job:complete");
+    let ranFor: unknown = null;
+    const runner = await run({
+      events,
+      pgPool: pool,
+      noHandleSignals: true,
+      preset: { worker: { concurrentJobs: 1, pollInterval: 50, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+      logger: toGraphileLogger(createLogger("silent")),
+      taskList: {
+        "conveyor.noop": async (payload) => {
+          ranFor = payload;
+        },
+      },
+    });
+    try {
+      await completed;
+    } finally {
+      await runner.stop();
+    }
+    expect(ranFor).toEqual({ runId });
     expect(await jobs()).toEqual([]);
   });
 
