@@ -52,7 +52,7 @@ async function jobs(): Promise<JobRow[]> {
 /** Adds the job of a run as Conveyor's statements do. */
 async function addRunJob(runId: string, options: { queue?: string; runAt?: Date; task?: string } = {}): Promise<void> {
   const spec = sql`(select ${runId}::uuid as id, ${options.task ?? "conveyor.noop"}::text as task, ${options.queue ?? null}::text as queue,
-    0 as priority, ${options.runAt?.toISOString() ?? null}::timestamptz as run_at)`;
+    0 as priority, ${options.runAt?.toISOString() ?? null}::timestamptz as run_at, null::json as start)`;
   await db.execute(sql`select count(*) from graphile_worker.add_jobs(${runJobSpecs(spec)})`);
 }
 

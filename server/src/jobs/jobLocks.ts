@@ -18,3 +18,30 @@ export function unlockJobsCtes(isReleased: SQL): SQL {
       returning id
     )`;
 }
+
+/** A graphile-worker job as the worker that holds it knows it. */
+export interface HeldJob {
+  id: string;
+  /** The lock id it holds the job under (graphile-worker's pool id). */
+  lockedBy: string;
+}
+
+/**
+ * The CTEs `ended_jobs` and `ended_queues` that end the jobs in `jobs` (columns job_id, locked_by)
+ * still held under that lock, as graphile-worker's completion does: the job is deleted and its
+ * named queue unlocked. graphile-worker's own completion afterwards deletes by id and finds
+ * nothing, and unlocks a queue only through the job it deleted, so it changes nothing either.
+ */
+export function endJobsCtes(jobs: SQL): SQL {
+  return sql`ended_jobs as (
+      delete from graphile_worker._private_jobs j
+      using (${jobs}) as e
+      where j.id = e.job_id and j.locked_by = e.locked_by
+      returning j.job_queue_id, j.locked_by
+    ), ended_queues as (
+      update graphile_worker._private_job_queues q set locked_at = null, locked_by = null
+      from ended_jobs e
+      where q.id = e.job_queue_id and q.locked_by = e.locked_by
+      returning q.id
+    )`;
+}

@@ -27,15 +27,49 @@ export function runJobKey(runId: string): string {
   return `${runJobKeyPrefix}${runId}`;
 }
 
+/** What a job carries for its attempt to start before its claim (see `jobStart`). */
+export interface JobStart {
+  input: unknown;
+  attempt: number;
+  maxAttempts: number;
+  timeoutMs: number;
+  flowId: string | null;
+  traceContext: string | null;
+  /** When the run was due (ISO 8601). */
+  runAt: string;
+}
+
+/** A run's job's payload, as `runJobSpecs` writes it. */
+export interface RunJobPayload {
+  runId: string;
+  start?: JobStart;
+}
+
+/** Inputs up to this size travel in the job, so its attempt can start before its claim is recorded. */
+export const maxCarriedInputBytes = 8_192;
+
+/**
+ * What a job carries for its attempt to start at once (optimistic start): the run's input and
+ * settings as they stand when the job is added, over a row of the runs table's columns (input,
+ * attempts, max_attempts, timeout_ms, flow_id, trace_context, run_at). `attempt` is the number the
+ * next claim will give; a claim that would give another (the run was requeued by a reaper since)
+ * refuses the start. A larger input leaves the job without one: its run is claimed first.
+ */
+export const jobStart = sql`case when pg_column_size(input) <= ${maxCarriedInputBytes} then json_build_object(
+    'input', input, 'attempt', attempts + 1, 'maxAttempts', max_attempts, 'timeoutMs', timeout_ms,
+    'flowId', flow_id, 'traceContext', trace_context, 'runAt', run_at) end`;
+
 /**
  * The `graphile_worker.job_spec` of the job of each run in `runs` (columns id, task, queue,
- * priority, run_at: null runs it at once, by the database's clock) — for statements that add the
- * jobs together with other writes.
+ * priority, run_at: null runs it at once, by the database's clock; start: see `jobStart`, or null)
+ * — for statements that add the jobs together with other writes.
  */
 export function runJobSpecs(runs: SQL): SQL {
   return sql`array(
     select row(
-      j.task, json_build_object('runId', j.id), j.queue, j.run_at, ${jobMaxAttempts}::int,
+      j.task, case when j.start is null then json_build_object('runId', j.id)
+        else json_build_object('runId', j.id, 'start', j.start) end,
+      j.queue, j.run_at, ${jobMaxAttempts}::int,
       ${runJobKeyPrefix} || j.id, j.priority,
       case when j.queue is null then array[${taskFlagPrefix} || j.task]
         else array[${taskFlagPrefix} || j.task, ${queueFlagPrefix} || j.queue] end
@@ -84,29 +118,4 @@ export async function removeRunJobs(db: Executor, runIds: readonly string[]): Pr
     sql`select graphile_worker.remove_job(key)
       from jsonb_array_elements_text(${JSON.stringify(runIds.map(runJobKey))}::jsonb) as key`,
   );
-}
-
-export interface RunJob {
-  runId: string;
-  task: string;
-  queue: string | null;
-  priority: number;
-  runAt: Date | null;
-}
-
-/**
- * Adds (or replaces) the graphile-worker job of each run. A job still locked by the attempt that
- * is finishing keeps running but loses its key, so the new job is the only live one.
- */
-export async function addRunJobs(db: Executor, jobs: readonly RunJob[]): Promise<void> {
-  if (jobs.length === 0) return;
-  const specs = jobs.map((job) => ({
-    id: job.runId,
-    task: job.task,
-    queue: job.queue,
-    priority: job.priority,
-    run_at: job.runAt?.toISOString() ?? null,
-  }));
-  const runs = sql`jsonb_to_recordset(${JSON.stringify(specs)}::jsonb) as r(id uuid, task text, queue text, priority int, run_at timestamptz)`;
-  await db.execute(sql`select count(*) from graphile_worker.add_jobs(${runJobSpecs(sql`(select * from ${runs})`)})`);
 }

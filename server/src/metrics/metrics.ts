@@ -19,7 +19,13 @@ export const metrics = {
   }),
   attemptsStarted: new Counter({
     name: "conveyor_attempts_started_total",
-    help: "Attempts claimed by this worker process, by task.",
+    help: "Attempts started by this worker process, by task.",
+    labelNames: ["task"] as const,
+    registers: [registry],
+  }),
+  attemptsRefused: new Counter({
+    name: "conveyor_attempts_refused_total",
+    help: "Attempts started from their job whose claim was refused (run cancelled, paused or finished meanwhile), by task.",
     labelNames: ["task"] as const,
     registers: [registry],
   }),

@@ -1,8 +1,8 @@
 import type { Database } from "../db/client.js";
 import { withDeadlockRetry } from "../db/withDeadlockRetry.js";
-import { addRunJobs } from "../jobs/runJobs.js";
 import { advanceFlows, type FinishedRun } from "../transitions/advanceFlows.js";
 import { releaseDependents } from "../transitions/releaseDependents.js";
+import type { Claim } from "./sql/claimRuns.js";
 import { type RecordedAttempts, recordAttempts } from "./sql/recordAttempts.js";
 import type { CompletedRun, Completion } from "./sql/recordOutcomes.js";
 
@@ -20,22 +20,21 @@ export async function recordAttemptsWithFlows(
   db: Database,
   workerId: string,
   completions: readonly Completion[],
-  claimRunIds: readonly string[],
+  claims: readonly Claim[],
 ): Promise<RecordedAttempts> {
   if (completions.every((completion) => completion.flowId === null)) {
-    return recordAttempts(db, workerId, completions, claimRunIds);
+    return recordAttempts(db, workerId, completions, claims);
   }
   return withDeadlockRetry(() =>
     db.transaction(async (tx) => {
-      const recorded = await recordAttempts(tx, workerId, completions, claimRunIds);
+      const recorded = await recordAttempts(tx, workerId, completions, claims);
       const finished = recorded.completed.filter((row) => row.flowId !== null).filter(hasFinished);
       if (finished.length > 0) {
-        const released = await releaseDependents(
+        await releaseDependents(
           tx,
           finished.filter((row) => row.status === "succeeded").map((row) => row.id),
         );
         await advanceFlows(tx, finished, "a run it depends on failed");
-        await addRunJobs(tx, released);
       }
       return recorded;
     }),

@@ -46,6 +46,11 @@ export class DurableSteps {
   constructor(
     private readonly db: Executor,
     private readonly run: { id: string; attempt: number },
+    /**
+     * Whether the attempt holds its run: an attempt started before its claim was recorded reads
+     * and writes no step until it is, and none at all if it was refused.
+     */
+    private readonly claimed: Promise<boolean> = Promise.resolve(true),
   ) {}
 
   /** Set once a sleep or a wait suspended the attempt. */
@@ -123,11 +128,17 @@ export class DurableSteps {
     if (this.#suspension) throw new SuspendSignal(`the run is suspended at step "${this.#suspension.waitpoint.step}"`);
     if (this.#used.has(name)) throw new StepDefinitionError(`step name "${name}" is used twice in run ${this.run.id}`);
     this.#used.add(name);
+    await this.#holdsRun();
     this.#stored ??= readSteps(this.db, this.run.id).then((steps) => new Map(steps.map((step) => [step.name, step])));
     return (await this.#stored).get(name);
   }
 
+  async #holdsRun(): Promise<void> {
+    if (!(await this.claimed)) throw new StepRefusedError(`attempt ${this.run.attempt} was refused run ${this.run.id}`);
+  }
+
   async #reread(name: string): Promise<RunStep | undefined> {
+    await this.#holdsRun();
     return (await readSteps(this.db, this.run.id)).find((step) => step.name === name);
   }
 

@@ -1,25 +1,25 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { uuidArray } from "../db/uuidArray.js";
-import type { RunJob } from "../jobs/runJobs.js";
 import { RunTransition } from "./runTransition.js";
 
-/** A release: the run's `run.queued` event (its job is added by the caller, after the flow moves on). */
+/** A release: the run's `run.queued` event and its job, due at once. */
 const releaseTransition = new RunTransition({
   changed: "released",
   event: {
     type: sql`'run.queued'`,
     payload: sql`jsonb_build_object('task', task, 'reason', 'dependencies succeeded')`,
   },
+  jobs: { runAt: sql`null::timestamptz` },
 });
 
 /**
  * Counts down the dependencies of every run waiting on `succeededIds` and queues those that reach
- * zero, with their input built from their parents' outputs. The countdown is an UPDATE of the
+ * zero, with their input built from their parents' outputs, and their jobs. Returns the ids queued. The countdown is an UPDATE of the
  * waiting row, so parents finishing at the same moment in other transactions queue it exactly
  * once: each waits for the other's row lock and counts from the committed value.
  */
-export async function releaseDependents(db: Executor, succeededIds: readonly string[]): Promise<RunJob[]> {
+export async function releaseDependents(db: Executor, succeededIds: readonly string[]): Promise<string[]> {
   if (succeededIds.length === 0) return [];
   const ready = await db.execute<{ id: string; pending_dependencies: number }>(sql`
     with finished as (
@@ -38,7 +38,7 @@ export async function releaseDependents(db: Executor, succeededIds: readonly str
   const readyIds = ready.rows.filter((row) => row.pending_dependencies === 0).map((row) => row.id);
   if (readyIds.length === 0) return [];
 
-  const released = await db.execute<{ id: string; task: string; queue: string | null; priority: number }>(sql`
+  const released = await db.execute<{ id: string }>(sql`
     with inputs as (
       select r.id,
         case r.input_mode
@@ -59,15 +59,10 @@ export async function releaseDependents(db: Executor, succeededIds: readonly str
       update runs r set status = 'queued', input = coalesce(i.input, 'null'::jsonb), run_at = now(), updated_at = now()
       from inputs i
       where r.id = i.id and r.status = 'waiting'
-      returning r.id, r.flow_id, r.task, r.queue, r.priority
+      returning r.id, r.flow_id, r.task, r.queue, r.priority, r.input, r.attempts, r.max_attempts, r.timeout_ms,
+        r.trace_context, r.run_at
     ), ${releaseTransition.ctes}
-    select id, task, queue, priority, ${releaseTransition.effects}
+    select id, ${releaseTransition.effects}
     from released`);
-  return released.rows.map((row) => ({
-    runId: row.id,
-    task: row.task,
-    queue: row.queue,
-    priority: row.priority,
-    runAt: null,
-  }));
+  return released.rows.map((row) => row.id);
 }

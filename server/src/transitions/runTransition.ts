@@ -1,6 +1,6 @@
 import type { RunStatus } from "@conveyor/shared";
 import { type SQL, sql } from "drizzle-orm";
-import { addRunJobsCte } from "../jobs/runJobs.js";
+import { addRunJobsCte, jobStart } from "../jobs/runJobs.js";
 import { notifyEvents } from "./notifyEvents.js";
 import { rollUpCte } from "./rollUpRuns.js";
 
@@ -47,14 +47,24 @@ export function heldByAttempt(run: string, attempt: SQL): SQL {
   return sql`${sql.raw(run)}.status = 'running' and ${sql.raw(run)}.attempts = ${attempt}`;
 }
 
+export interface TransitionEvent {
+  type: SQL;
+  payload: SQL;
+  where?: SQL;
+}
+
 export interface TransitionSpec {
   /** The CTE that changed the runs: its rows have `id`, `flow_id` and whatever `event` and `jobs` read. */
   changed: string;
   /** Each changed run's event: its type and payload over the CTE's columns, for the rows `where` keeps. */
-  event: { type: SQL; payload: SQL; where?: SQL };
+  event: TransitionEvent;
+  /** An event the rows `where` keeps get just before their own (a claim recorded with its outcome). */
+  eventBefore?: TransitionEvent;
   /**
    * The changed runs that go on get their job (replacing any under the run's key), due at `runAt`
-   * (null: at once, by the database's clock), for the rows `where` keeps.
+   * (null: at once, by the database's clock), for the rows `where` keeps. The job carries what its
+   * attempt needs to start before its claim (`jobStart`), so the CTE must return the runs' input,
+   * attempts, max_attempts, timeout_ms, flow_id, trace_context and run_at.
    */
   jobs?: { runAt: SQL; where?: SQL };
   /** Counts finished runs into the overview (1), or back out of it (-1), from `source` (default: `changed`). */
@@ -86,25 +96,44 @@ function transitionCtes(transition: TransitionSpec): SQL {
   const name = names(transition);
   const { event, jobs, rollUp } = transition;
   const changed = sql.identifier(transition.changed);
-  const ctes = [
-    sql`${sql.identifier(name.events)} as (
-      insert into events (run_id, flow_id, type, payload)
-      select id, flow_id, ${event.type}, ${event.payload}
-      from ${changed} ${event.where ? sql`where ${event.where}` : sql``}
-      returning id
-    )`,
-  ];
+  const ctes = [sql`${sql.identifier(name.events)} as (${insertEvents(changed, event, transition.eventBefore)})`];
   if (jobs) {
     ctes.push(
       addRunJobsCte(
         name.jobs,
-        sql`(select id, task, queue, priority, ${jobs.runAt} as run_at from ${changed}
-          ${jobs.where ? sql`where ${jobs.where}` : sql``})`,
+        sql`(select id, task, queue, priority, ${jobs.runAt} as run_at, ${jobStart} as start from ${changed}
+          ${where(jobs.where)})`,
       ),
     );
   }
   if (rollUp) ctes.push(rollUpCte(name.rolledUp, rollUp.source ?? transition.changed, rollUp.sign));
   return sql.join(ctes, sql`, `);
+}
+
+const where = (condition: SQL | undefined) => (condition ? sql`where ${condition}` : sql``);
+
+/**
+ * Inserts each changed row's event, after `before` where there is one: one insert whose rows come
+ * in order, so a run's two events take ascending ids.
+ */
+function insertEvents(
+  changed: SQL.Aliased | ReturnType<typeof sql.identifier>,
+  event: TransitionEvent,
+  before: TransitionEvent | undefined,
+): SQL {
+  if (!before) {
+    return sql`insert into events (run_id, flow_id, type, payload)
+      select id, flow_id, ${event.type}, ${event.payload} from ${changed} ${where(event.where)}
+      returning id`;
+  }
+  return sql`insert into events (run_id, flow_id, type, payload)
+      select run_id, flow_id, type, payload from (
+        select id as run_id, flow_id, 0 as position, ${before.type} as type, ${before.payload} as payload
+        from ${changed} ${where(before.where)}
+        union all
+        select id, flow_id, 1, ${event.type}, ${event.payload} from ${changed} ${where(event.where)}
+      ) as e order by run_id, position
+      returning id`;
 }
 
 /**

@@ -26,6 +26,11 @@ export class AttemptActivity {
     private readonly run: { runId: string; flowId: string | null; attempt: number },
     private readonly write: Writer,
     private readonly appLogger: AppLogger,
+    /**
+     * Whether the attempt holds its run: nothing is written before its claim is recorded (its
+     * events follow its `run.started`), and nothing at all if the claim was refused.
+     */
+    private readonly claimed: Promise<boolean> = Promise.resolve(true),
   ) {
     const line = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) =>
       this.#log(level, message, fields);
@@ -81,12 +86,13 @@ export class AttemptActivity {
     this.#logs = [];
     this.#lastFlushAt = Date.now();
     if (progress === null && logs.length === 0) return this.#flushing;
-    this.#flushing = this.#flushing.then(() =>
-      this.write({ ...this.run, progress, logs }).catch((error: unknown) => {
+    this.#flushing = this.#flushing.then(async () => {
+      if (!(await this.claimed)) return;
+      await this.write({ ...this.run, progress, logs }).catch((error: unknown) => {
         // Activity is best effort: losing a progress tick must not fail the run.
         this.appLogger.warn({ err: error, runId: this.run.runId }, "could not record run activity");
-      }),
-    );
+      });
+    });
     return this.#flushing;
   }
 }

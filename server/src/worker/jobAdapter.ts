@@ -1,5 +1,5 @@
 import type { Task } from "graphile-worker";
-import { z } from "zod";
+import type { RunJobPayload } from "../jobs/runJobs.js";
 import type { HeartbeatLoop } from "./heartbeatLoop.js";
 import type { RunExecutor } from "./runExecutor.js";
 
@@ -9,11 +9,18 @@ import type { RunExecutor } from "./runExecutor.js";
  * disposition says (below).
  */
 
-const jobPayloadSchema = z.object({ runId: z.uuid() });
+/** A run job's payload: written by Conveyor's own statements (`runJobSpecs`), so only its shape is checked. */
+function asRunJobPayload(payload: unknown): RunJobPayload {
+  if (typeof payload === "object" && payload !== null && "runId" in payload && typeof payload.runId === "string") {
+    return payload as RunJobPayload;
+  }
+  throw new Error(`not a run job's payload: ${JSON.stringify(payload)}`);
+}
 
 /**
- * The graphile-worker task behind every Conveyor task: a job carries its run's id; the executor
- * claims and runs it, and the job ends as its disposition says.
+ * The graphile-worker task behind every Conveyor task: a job carries its run's id, and what its
+ * attempt needs to start before the claim; the executor runs it, and the job ends as its
+ * disposition says.
  */
 export function runJobTask(options: {
   executor: RunExecutor;
@@ -23,7 +30,7 @@ export function runJobTask(options: {
   heartbeats: Pick<HeartbeatLoop, "beatNow">;
 }): Task {
   return async (payload, helpers) => {
-    const { runId } = jobPayloadSchema.parse(payload);
+    const { runId, start } = asRunJobPayload(payload);
     // The lock must be on record before the run is claimed: a worker killed right after would
     // otherwise hold a job no reaper can find.
     const lockedBy = helpers.job.locked_by;
@@ -31,7 +38,14 @@ export function runJobTask(options: {
       options.lockIds.add(lockedBy);
       await options.heartbeats.beatNow();
     }
-    applyJobDisposition(await options.executor.runJob(runId, helpers.job.task_identifier));
+    applyJobDisposition(
+      await options.executor.runJob({
+        runId,
+        task: helpers.job.task_identifier,
+        start: start ?? null,
+        job: lockedBy ? { id: helpers.job.id, lockedBy } : null,
+      }),
+    );
   };
 }
 

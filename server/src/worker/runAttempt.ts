@@ -7,6 +7,7 @@ import { DurableSteps } from "../steps/durableSteps.js";
 import { StepDefinitionError } from "../steps/stepErrors.js";
 import type { AttemptActivity } from "./attemptActivity.js";
 import {
+  ClaimRefusedError,
   InputValidationError,
   NonRetryableError,
   OutputValidationError,
@@ -23,6 +24,8 @@ type Settled = { ok: true; value: unknown } | { ok: false; error: unknown } | { 
 /** What an attempt needs besides its run: the database for durable steps, and a per-key rate gate. */
 export interface AttemptServices {
   db: Executor;
+  /** Whether the attempt holds its run: false once its claim was refused (see `RunExecutor`). */
+  claimed: Promise<boolean>;
   /** For a task rate-limited per key: takes a start for the input's key, or says when the next window opens. */
   takeKeyedRateSlot: ((input: unknown) => Promise<Date | null>) | null;
 }
@@ -40,7 +43,7 @@ export class RunAttempt {
     private readonly abortGraceMs: number,
     private readonly services: AttemptServices,
   ) {
-    this.#steps = new DurableSteps(services.db, { id: run.id, attempt: run.attempt });
+    this.#steps = new DurableSteps(services.db, { id: run.id, attempt: run.attempt }, services.claimed);
   }
 
   readonly #steps: DurableSteps;
@@ -55,6 +58,13 @@ export class RunAttempt {
   cancel(): void {
     this.#isCancelled = true;
     this.#controller.abort(new RunCancelledError(`run ${this.run.id} was cancelled`));
+  }
+
+  /** Its claim was refused (the run was cancelled, paused or finished meanwhile): the task is told to stop. */
+  refuse(): void {
+    this.#controller.abort(
+      new ClaimRefusedError(`attempt ${this.run.attempt} of run ${this.run.id} was refused its claim`),
+    );
   }
 
   get isCancelled(): boolean {

@@ -28,6 +28,14 @@ export class WorkerShutdownError extends Error {
   override name = "WorkerShutdownError";
 }
 
+/**
+ * The attempt started from its job before its claim was recorded, and the claim was refused (the
+ * run was cancelled, paused or finished meanwhile); the attempt's result is discarded.
+ */
+export class ClaimRefusedError extends Error {
+  override name = "ClaimRefusedError";
+}
+
 /** The run was cancelled while this attempt ran; the attempt's result is discarded. */
 export class RunCancelledError extends Error {
   override name = "RunCancelledError";

@@ -29,7 +29,8 @@ export async function wakeRuns(db: Executor, runIds: readonly string[], reason: 
         updated_at = now()
       where r.id = any(${uuidArray(runIds)}::uuid[])
         and (r.status = 'running' or (r.status = 'waiting' and r.next_attempt_at is not null))
-      returning r.id, r.flow_id, r.task, r.queue, r.priority, r.status
+      returning r.id, r.flow_id, r.task, r.queue, r.priority, r.status, r.input, r.attempts, r.max_attempts,
+        r.timeout_ms, r.trace_context, r.run_at
     ), ${transition.ctes}
     select id, ${transition.effects} from woken`);
   return result.rows.map((row) => row.id);

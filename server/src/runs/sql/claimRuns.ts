@@ -2,9 +2,20 @@ import { type SQL, sql } from "drizzle-orm";
 import { uuidArray } from "../../db/uuidArray.js";
 import { RunTransition, runStatuses, statusIn } from "../../transitions/runTransition.js";
 
+/** A claim of a run for a new attempt. */
+export interface Claim {
+  runId: string;
+  /**
+   * For an attempt already started from its job (optimistic start): the attempt number it runs
+   * as. The claim is refused unless it would give that number. null: claimed before starting.
+   */
+  attempt: number | null;
+}
+
 export interface ClaimedRun {
   id: string;
   task: string;
+  /** null for a claim of an attempt already started, which has its input. */
   input: unknown;
   /** This attempt's number, 1-based. */
   attempt: number;
@@ -24,6 +35,14 @@ export interface ClaimedRun {
 const isHeldByPause = sql`${statusIn("r.status", runStatuses.pending)} and exists (
   select 1 from pauses p where (p.kind = 'task' and p.name = r.task) or (p.kind = 'queue' and p.name = r.queue))`;
 
+/**
+ * The run (alias `r`) may start an attempt now: claimable, due (a suspended run at its wake-up or
+ * wait deadline; one waiting on its flow has none), and not held by a pause.
+ */
+export const isClaimable = sql`${statusIn("r.status", runStatuses.claimable)}
+  and (r.status not in ('retrying', 'waiting') or r.next_attempt_at <= now())
+  and not (${isHeldByPause})`;
+
 /** A claim: the claimed runs' `run.started` events. */
 export const claimTransition = new RunTransition({
   changed: "claimed",
@@ -38,9 +57,13 @@ export const claimTransition = new RunTransition({
  * and retries whose backoff is not over (a stale job of a crashed attempt), are not claimed:
  * their job is simply dropped.
  */
-export function claimRunsCtes(workerId: string, runIds: readonly string[]): SQL {
-  return sql`held as (
-      select r.id from runs r where r.id = any(${uuidArray(runIds)}::uuid[]) and ${isHeldByPause}
+export function claimRunsCtes(workerId: string, claims: readonly Claim[]): SQL {
+  const rows = claims.map((claim) => ({ run_id: claim.runId, attempt: claim.attempt }));
+  const ids = uuidArray(claims.map((claim) => claim.runId));
+  return sql`k as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as k(run_id uuid, attempt int)
+    ), held as (
+      select r.id from runs r where r.id = any(${ids}::uuid[]) and ${isHeldByPause}
     ), claimed as (
       update runs r set
         status = 'running',
@@ -49,14 +72,15 @@ export function claimRunsCtes(workerId: string, runIds: readonly string[]): SQL 
         next_attempt_at = null,
         worker_id = ${workerId},
         updated_at = now()
-      where r.id = any(${uuidArray(runIds)}::uuid[])
-        and ${statusIn("r.status", runStatuses.claimable)}
-        -- A suspended run is due at its wake-up or wait deadline; one waiting on its flow has none.
-        and (r.status not in ('retrying', 'waiting') or r.next_attempt_at <= now())
-        and not (${isHeldByPause})
-      returning r.id, r.task, r.input, r.attempts, r.max_attempts, r.timeout_ms, r.flow_id, r.worker_id, r.run_at, r.trace_context
+      from k
+      where r.id = any(${ids}::uuid[]) and r.id = k.run_id
+        and ${isClaimable}
+        and (k.attempt is null or r.attempts + 1 = k.attempt)
+      returning r.id, r.task, case when k.attempt is null then r.input end as input, r.attempts, r.max_attempts,
+        r.timeout_ms, r.flow_id, r.worker_id, r.run_at, r.trace_context
     ), ${claimTransition.ctes}`;
 }
+
 /** The ids of the held runs as a JSON array, for a statement's select list. */
 export const heldRunIdsJson = sql`(select coalesce(json_agg(id), '[]') from held)`;
 

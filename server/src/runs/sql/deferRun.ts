@@ -21,7 +21,7 @@ export async function deferRun(db: Executor, runId: string, until: Date, reason:
     with deferred as (
       update runs set status = 'scheduled', run_at = ${until.toISOString()}::timestamptz, updated_at = now()
       where id = ${runId} and ${statusIn("status", runStatuses.pending)}
-      returning id, flow_id, task, queue, priority, run_at
+      returning id, flow_id, task, queue, priority, run_at, input, attempts, max_attempts, timeout_ms, trace_context
     ), ${transition.ctes}
     select id, ${transition.effects} from deferred`);
   return result.rows.length > 0;

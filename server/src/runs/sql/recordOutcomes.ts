@@ -1,8 +1,10 @@
 import type { RunError, RunProgress } from "@conveyor/shared";
 import { type SQL, sql } from "drizzle-orm";
 import { uuidArray } from "../../db/uuidArray.js";
+import { endJobsCtes, type HeldJob } from "../../jobs/jobLocks.js";
 import type { Waitpoint } from "../../steps/waitpoint.js";
 import { heldByAttempt, RunTransition, runStatuses, statusIn } from "../../transitions/runTransition.js";
+import { isClaimable } from "./claimRuns.js";
 
 /** How one attempt ended, as the worker reports it. */
 export type AttemptOutcome =
@@ -27,6 +29,15 @@ export interface Completion {
   outcome: AttemptOutcome;
   /** The last progress the task reported, if any, so the final value is never lost to coalescing. */
   progress: RunProgress | null;
+  /**
+   * The attempt's claim travels with its outcome (an attempt started from its job that ended before
+   * its claim was sent): one update takes the run from waiting to its outcome, with both events.
+   */
+  claims: boolean;
+  /** When the attempt's code started, by the worker's clock: the run's start when the claim travels with it. */
+  startedAt: Date;
+  /** The graphile-worker job that delivered the attempt: ended in the same statement if the run finishes. */
+  job: HeldJob | null;
 }
 
 export interface CompletedRun {
@@ -40,15 +51,22 @@ export interface CompletedRun {
 }
 
 /**
- * Recording outcomes: each run's event (`run.<its new status>`, or `run.requeued`), the job of each
- * run that goes on (a retry at its next attempt time, a requeue at once, a suspension at its
- * wake-up, a deferral at its new time), and the finished ones counted into the overview.
+ * Recording outcomes: each run's event (`run.<its new status>`, or `run.requeued`), after its
+ * `run.started` when the claim travels with it; the job of each run that goes on (a retry at its
+ * next attempt time, a requeue at once, a suspension at its wake-up, a deferral at its new time);
+ * and the finished ones counted into the overview.
  */
-export const outcomeTransition = new RunTransition({
-  changed: "updated",
-  event: {
-    type: sql`case when kind = 'requeue' then 'run.requeued' else 'run.' || status end`,
-    payload: sql`case kind
+export function outcomeTransition(workerId: string): RunTransition {
+  return new RunTransition({
+    changed: "updated",
+    eventBefore: {
+      type: sql`'run.started'`,
+      payload: sql`jsonb_build_object('attempt', attempt, 'workerId', ${workerId}::text)`,
+      where: sql`claims`,
+    },
+    event: {
+      type: sql`case when kind = 'requeue' then 'run.requeued' else 'run.' || status end`,
+      payload: sql`case kind
           when 'succeeded' then jsonb_build_object('attempt', attempt,
             'durationMs', round(extract(epoch from finished_at - started_at) * 1000))
           when 'retry' then jsonb_build_object('attempt', attempt, 'error', error, 'nextAttemptAt', next_attempt_at)
@@ -57,21 +75,23 @@ export const outcomeTransition = new RunTransition({
           when 'defer' then jsonb_build_object('runAt', run_at) || detail
           else jsonb_build_object('attempt', attempt, 'reason', 'worker shutdown')
         end`,
-  },
-  jobs: {
-    runAt: sql`case when status = 'scheduled' then run_at else next_attempt_at end`,
-    where: statusIn("status", runStatuses.continuing),
-  },
-  rollUp: { sign: 1 },
-});
+    },
+    jobs: {
+      runAt: sql`case when status = 'scheduled' then run_at else next_attempt_at end`,
+      where: statusIn("status", runStatuses.continuing),
+    },
+    rollUp: { sign: 1 },
+  });
+}
 
 /**
- * The CTEs `c` (the outcomes), `updated` (runs whose attempt outcome was recorded) and those of
- * `outcomeTransition`. Only the attempt that holds the run may finish it: a late result of an
- * abandoned or cancelled attempt changes nothing.
+ * The CTEs `c` (the outcomes), `updated` (runs whose attempt outcome was recorded), those of
+ * `outcomeTransition` and those that end the jobs of the runs that finished. Only the attempt
+ * that holds the run may finish it: a late result of an abandoned or cancelled attempt changes
+ * nothing. An outcome whose claim travels with it needs the run claimable, as a claim does.
  */
-export function recordOutcomesCtes(completions: readonly Completion[]): SQL {
-  const rows = completions.map(({ runId, attempt, outcome, progress }) => ({
+export function recordOutcomesCtes(workerId: string, completions: readonly Completion[]): SQL {
+  const rows = completions.map(({ runId, attempt, outcome, progress, claims, startedAt, job }) => ({
     run_id: runId,
     attempt,
     kind: outcome.kind,
@@ -82,11 +102,15 @@ export function recordOutcomesCtes(completions: readonly Completion[]): SQL {
     detail:
       outcome.kind === "suspend" ? outcome.waitpoint : outcome.kind === "defer" ? { reason: outcome.reason } : null,
     progress,
+    claims,
+    started_at: startedAt.toISOString(),
+    job_id: job?.id ?? null,
+    locked_by: job?.lockedBy ?? null,
   }));
   return sql`c as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(
         run_id uuid, attempt int, kind text, output jsonb, error jsonb, delay_ms int, until timestamptz,
-        detail jsonb, progress jsonb)
+        detail jsonb, progress jsonb, claims boolean, started_at timestamptz, job_id bigint, locked_by text)
     ), updated as (
       update runs r set
         status = case c.kind
@@ -97,21 +121,30 @@ export function recordOutcomesCtes(completions: readonly Completion[]): SQL {
         error = case when c.kind in ('retry', 'failed') then c.error
           when c.kind = 'succeeded' then null else r.error end,
         progress = coalesce(c.progress, r.progress),
-        attempts = case when c.kind in ('requeue', 'suspend', 'defer') then r.attempts - 1 else r.attempts end,
+        attempts = r.attempts + case when c.claims then 1 else 0 end
+          - case when c.kind in ('requeue', 'suspend', 'defer') then 1 else 0 end,
+        -- Never after the outcome: the worker's clock may run ahead of the database's.
+        started_at = case when c.claims then least(coalesce(r.started_at, c.started_at), now()) else r.started_at end,
         -- A running run's next_attempt_at is set only by a wake-up (a wait completed while this
         -- attempt ran, see wakeRuns): a suspension then resumes at once instead of at its deadline.
         next_attempt_at = case when c.kind = 'retry' then now() + c.delay_ms * interval '1 millisecond'
+          when c.kind = 'suspend' and c.claims then c.until
           when c.kind = 'suspend' then least(coalesce(r.next_attempt_at, c.until), c.until) end,
         run_at = case when c.kind = 'defer' then c.until else r.run_at end,
         finished_at = case when c.kind in ('succeeded', 'failed') then now() end,
-        worker_id = case when c.kind in ('requeue', 'suspend', 'defer') then null else r.worker_id end,
+        worker_id = case when c.kind in ('requeue', 'suspend', 'defer') then null
+          when c.claims then ${workerId} else r.worker_id end,
         updated_at = now()
       from c
       where r.id = any(${uuidArray(completions.map((completion) => completion.runId))}::uuid[])
-        and r.id = c.run_id and ${heldByAttempt("r", sql`c.attempt`)}
+        and r.id = c.run_id
+        and case when c.claims then ${isClaimable} and r.attempts + 1 = c.attempt
+          else ${heldByAttempt("r", sql`c.attempt`)} end
       returning r.id, r.flow_id, r.task, r.status, r.queue, r.priority, r.next_attempt_at, r.run_at, r.attempts,
-        r.error, r.started_at, r.finished_at, c.kind, c.attempt, c.detail
-    ), ${outcomeTransition.ctes}`;
+        r.error, r.started_at, r.finished_at, r.input, r.max_attempts, r.timeout_ms, r.trace_context, r.worker_id,
+        c.kind, c.attempt, c.detail, c.claims, c.job_id, c.locked_by
+    ), ${outcomeTransition(workerId).ctes}, ${endJobsCtes(sql`select job_id, locked_by from updated
+      where ${statusIn("status", runStatuses.finished)} and job_id is not null`)}`;
 }
 
 /** The runs that changed as a JSON array, for a statement's select list. */

@@ -39,7 +39,8 @@ export async function reopenRuns(db: Executor, ids: readonly string[]): Promise<
         run_at = now(), updated_at = now()
       from targets t
       where r.id = t.id
-      returning r.id, r.flow_id, r.attempts, r.task, r.queue, r.priority
+      returning r.id, r.flow_id, r.attempts, r.task, r.queue, r.priority, r.input, r.max_attempts, r.timeout_ms,
+        r.trace_context, r.run_at
     ), ${reopenTransition.ctes}
     select id, ${reopenTransition.effects}
     from reopened`);
