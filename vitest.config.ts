@@ -23,7 +23,12 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/**/*.int.test.ts"],
-          exclude: ["tests/faults.int.test.ts", "tests/durableRestart.int.test.ts", "tests/dockerfile.int.test.ts"],
+          exclude: [
+            "tests/faults.int.test.ts",
+            "tests/durableRestart.int.test.ts",
+            "tests/optimisticCrash.int.test.ts",
+            "tests/dockerfile.int.test.ts",
+          ],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -33,7 +38,11 @@ export default defineConfig({
         // neither it nor the other tests measure each other's contention.
         test: {
           name: "faults",
-          include: ["tests/faults.int.test.ts", "tests/durableRestart.int.test.ts"],
+          include: [
+            "tests/faults.int.test.ts",
+            "tests/durableRestart.int.test.ts",
+            "tests/optimisticCrash.int.test.ts",
+          ],
           sequence: { groupOrder: 1 },
           // One file at a time: each starts server processes of its own, which share Postgres's connections.
           fileParallelism: false,

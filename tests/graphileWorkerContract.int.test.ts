@@ -4,7 +4,7 @@ import { run, type WorkerEvents } from "graphile-worker";
 import pg from "pg";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createDatabase } from "../server/src/db/client.js";
-import { unlockJobsCtes } from "../server/src/jobs/jobLocks.js";
+import { endJobsCtes, unlockJobsCtes } from "../server/src/jobs/jobLocks.js";
 import {
   removeRunJobs,
   runIdsWithJobs,
@@ -153,6 +153,48 @@ describe("graphile-worker, as Conveyor relies on it", () => {
     }
     expect(ranFor).toEqual({ runId });
     expect(await jobs()).toEqual([]);
+  });
+
+  it("lets a task end its own job, unlocking its queue, so that graphile-worker's completion finds nothing to do", async () => {
+    const [first, second] = ["01900000-0000-7000-8000-0000000000d1", "01900000-0000-7000-8000-0000000000d2"];
+    await addRunJob(first, { queue: "serial" });
+    await addRunJob(second, { queue: "serial" });
+    const events: WorkerEvents = new EventEmitter();
+    const ran: string[] = [];
+    const bothDone = new Promise<void>((resolve) => {
+      let completed = 0;
+      events.on("job:complete", () => {
+        completed += 1;
+        if (completed === 2) resolve();
+      });
+    });
+    const runner = await run({
+      events,
+      pgPool: pool,
+      noHandleSignals: true,
+      preset: { worker: { concurrentJobs: 1, pollInterval: 50, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+      logger: toGraphileLogger(createLogger("silent")),
+      taskList: {
+        "conveyor.noop": async (payload, helpers) => {
+          ran.push((payload as { runId: string }).runId);
+          // As Conveyor's outcome statement does with the job that delivered a run that finished.
+          const ended = await db.execute<{ jobs: number; queues: number }>(sql`
+            with ${endJobsCtes(sql`select ${helpers.job.id}::bigint as job_id, ${helpers.job.locked_by}::text as locked_by`)}
+            select (select count(*)::int from ended_jobs) as jobs, (select count(*)::int from ended_queues) as queues`);
+          expect(ended.rows[0]).toEqual({ jobs: 1, queues: 1 });
+        },
+      },
+    });
+    try {
+      await bothDone;
+    } finally {
+      await runner.stop();
+    }
+    // The queue was free for the second job, and nothing is left locked or queued.
+    expect(ran).toEqual([first, second]);
+    expect(await jobs()).toEqual([]);
+    const queues = await pool.query("select locked_by from graphile_worker._private_job_queues");
+    expect(queues.rows.every((row: { locked_by: string | null }) => row.locked_by === null)).toBe(true);
   });
 
   it("flags each run's job with its task and queue, which pausing forbids", async () => {
