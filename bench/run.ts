@@ -5,6 +5,7 @@ import { cacheComparison } from "./cacheBench.js";
 import { conveyorChains, conveyorChords } from "./conveyorFlows.js";
 import { conveyorLatency, conveyorThroughput, conveyorThroughputWatched } from "./conveyorFullPath.js";
 import { fanOut, liveLatency } from "./liveBench.js";
+import { perRunCost } from "./perRunCost.js";
 import { rawChains, rawChords } from "./rawFlows.js";
 import { rawLatency, rawThroughput } from "./rawGraphileWorker.js";
 import { scaleBench } from "./scale.js";
@@ -229,19 +230,41 @@ async function scale(): Promise<Section> {
   };
 }
 
-const sections = { throughput: throughputAndLatency, flows, live, cache, scaleout, scale } satisfies Record<
+/** Per run, Conveyor's full path beside raw graphile-worker: statements, Postgres time, WAL, Node CPU. */
+async function costs(): Promise<Section> {
+  const raw = await perRunCost(rawThroughput);
+  const conveyor = await perRunCost(conveyorThroughput);
+  for (const [name, cost] of Object.entries({ raw, conveyor })) {
+    console.log(`${name}: costliest statements`);
+    console.table(cost.top);
+  }
+  const row = (key: keyof Omit<typeof raw, "top">) => ({ conveyor: conveyor[key], baseline: raw[key] });
+  return {
+    results: { costs: { conveyor, raw } },
+    rows: {
+      "per run: statements": row("statements"),
+      "per run: Postgres execution (µs)": row("postgres_exec_us"),
+      "per run: WAL (bytes)": row("wal_bytes"),
+      "per run: Node CPU (µs)": row("node_cpu_us"),
+      "runs/s while measured": row("runs_per_s"),
+    },
+  };
+}
+
+const sections = { throughput: throughputAndLatency, flows, live, cache, scaleout, scale, costs } satisfies Record<
   string,
   () => Promise<Section>
 >;
 
-/** What runs when no section is named: all but `scale`, which seeds millions of runs first. */
+/** What runs when no section is named: all but `scale`, which seeds millions of runs first, and `costs`. */
 const defaultSections: (keyof typeof sections)[] = ["throughput", "flows", "live", "cache", "scaleout"];
 
 /**
  * `npm run bench [-- section…]`: Conveyor beside raw graphile-worker with the same worker settings,
  * in the same run, so ratios hold on a noisy machine; the cache's listings cached beside uncached.
  * Every section but scale by default, or the ones named (throughput, flows, live, cache, scaleout,
- * scale: listings, overview and retention at 10 M runs). Prints a table and
+ * scale: listings, overview and retention at 10 M runs; costs: per run, on a private cluster with
+ * pg_stat_statements). Prints a table and
  * writes bench/results/latest.json. Asserts nothing.
  */
 async function main(): Promise<void> {
