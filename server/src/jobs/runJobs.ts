@@ -35,8 +35,6 @@ export interface JobStart {
   timeoutMs: number;
   flowId: string | null;
   traceContext: string | null;
-  /** When the run was due (ISO 8601). */
-  runAt: string;
 }
 
 /** A run's job's payload, as `runJobSpecs` writes it. */
@@ -51,13 +49,14 @@ export const maxCarriedInputBytes = 8_192;
 /**
  * What a job carries for its attempt to start at once (optimistic start): the run's input and
  * settings as they stand when the job is added, over a row of the runs table's columns (input,
- * attempts, max_attempts, timeout_ms, flow_id, trace_context, run_at). `attempt` is the number the
+ * attempts, max_attempts, timeout_ms, flow_id, trace_context); when the run was due is the job's
+ * own run_at. `attempt` is the number the
  * next claim will give; a claim that would give another (the run was requeued by a reaper since)
  * refuses the start. A larger input leaves the job without one: its run is claimed first.
  */
 export const jobStart = sql`case when pg_column_size(input) <= ${maxCarriedInputBytes} then json_build_object(
     'input', input, 'attempt', attempts + 1, 'maxAttempts', max_attempts, 'timeoutMs', timeout_ms,
-    'flowId', flow_id, 'traceContext', trace_context, 'runAt', run_at) end`;
+    'flowId', flow_id, 'traceContext', trace_context) end`;
 
 /**
  * The `graphile_worker.job_spec` of the job of each run in `runs` (columns id, task, queue,

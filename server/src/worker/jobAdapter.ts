@@ -43,6 +43,7 @@ export function runJobTask(options: {
         runId,
         task: helpers.job.task_identifier,
         start: start ?? null,
+        dueAt: helpers.job.run_at,
         job: lockedBy ? { id: helpers.job.id, lockedBy } : null,
       }),
     );

@@ -98,6 +98,8 @@ export interface JobDelivery {
   task: string;
   /** What the job carries to start its attempt before the claim (see `jobStart`); absent: claim first. */
   start: JobStart | null;
+  /** When the job was due: the run's wait is measured from it. */
+  dueAt: Date;
   /** The job itself, ended with the run's outcome when the run finishes. */
   job: HeldJob | null;
 }
@@ -187,7 +189,7 @@ export class RunExecutor {
     const start = claimsFirst(implementation) ? null : delivery.start;
     const started = await this.#inSlot(implementation, () =>
       start
-        ? this.#startFromJob(delivery.runId, implementation, start)
+        ? this.#startFromJob(delivery.runId, implementation, start, delivery.dueAt)
         : this.#claimAndRun(delivery.runId, implementation),
     );
     if (!("attempt" in started)) return started;
@@ -284,6 +286,7 @@ export class RunExecutor {
     runId: string,
     implementation: TaskImplementation,
     start: JobStart,
+    dueAt: Date,
   ): Promise<JobDisposition | StartedAttempt> {
     if (this.#isDraining) return { kind: "released", reason: "worker is shutting down" };
     const { name } = implementation.definition;
@@ -296,7 +299,7 @@ export class RunExecutor {
       maxAttempts: start.maxAttempts,
       timeoutMs: start.timeoutMs,
       flowId: start.flowId,
-      waitMs: Math.max(0, Date.now() - Date.parse(start.runAt)),
+      waitMs: Math.max(0, Date.now() - dueAt.getTime()),
       traceContext: start.traceContext,
     };
     // A failed claim statement counts as refused: the run is then claimed the usual way.
