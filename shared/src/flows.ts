@@ -79,6 +79,7 @@ export const flowSpecSchema = z.discriminatedUnion("kind", [
 export type FlowSpec = z.infer<typeof flowSpecSchema>;
 
 export const flowKinds = ["chain", "group", "chord", "dag"] as const;
+export type FlowKind = (typeof flowKinds)[number];
 export const flowStatuses = ["running", "succeeded", "failed", "cancelled"] as const;
 export const flowStatusSchema = z.enum(flowStatuses);
 export type FlowStatus = z.infer<typeof flowStatusSchema>;

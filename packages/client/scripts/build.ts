@@ -1,30 +1,81 @@
 /**
- * Builds dist/ from src/ with the TypeScript compiler: JS, declarations and source maps.
+ * Builds dist/ for a package that installs on its own, from its tarball and registry packages:
  *
- * Plain `tsc` cannot do it: `import type { AppRouter } from "@conveyor/server"` brings the server's
- * sources into the program, and tsc would emit them too (or, with preserveSymlinks, fail to resolve
- * the server's own imports). So this checks src/ like tsc, then emits src/ alone.
+ * - dist/index.js, dist/cli.js: src/ bundled by esbuild with `@conveyor/shared` inside (the task
+ *   and event definitions a client validates with), every registry dependency left to npm.
+ * - dist/index.d.ts: one declaration file. tsc emits declarations for src/ and for the server and
+ *   shared sources its types reach (`AppRouter`), and rollup-plugin-dts bundles them, so nothing in
+ *   it points at server source. The server's request context (its database, cache, event hub, …),
+ *   which no client sees but every procedure's type carries, is declared as `object` first, so
+ *   neither the server's modules nor their libraries' types come along.
  *
- * Each file is written to a temporary name and renamed into place, so a test process reading
- * dist/ while another builds it never sees a half-written file. With `--if-changed` it does nothing
- * when dist/ was built from the same sources (the two CLI and client test files both ask for it).
+ * Each file is written to a temporary name and renamed into place, so a test process reading dist/
+ * while another builds it never sees a half-written file. With `--if-changed` it does nothing when
+ * dist/ was built from the same sources (the CLI and client test files both ask for it).
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { build as esbuild } from "esbuild";
+import { rollup } from "rollup";
+import { dts } from "rollup-plugin-dts";
 import ts from "typescript";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
-const configPath = join(packageDir, "tsconfig.build.json");
-const stampPath = join(packageDir, "dist", ".build-stamp");
-const binPath = ts.sys.resolvePath(join(packageDir, "dist", "cli.js"));
-/** "File is not under rootDir": expected for the server sources, which are read and not emitted. */
-const notUnderRootDir = 6059;
+const repoRoot = join(packageDir, "..", "..");
+const distDir = join(packageDir, "dist");
+const stampPath = join(distDir, ".build-stamp");
+/** Sources the build reads: the package's own, and the shared and server sources its types reach. */
+const sourceDirs = [join(packageDir, "src"), join(repoRoot, "shared", "src"), join(repoRoot, "server", "src")];
+/** Workspace packages bundled in; every other bare import is a dependency npm installs. */
+const bundledPackages = { "@conveyor/shared": "shared/src/index.ts", "@conveyor/server": "server/src/index.ts" };
 
-function parseConfig(): ts.ParsedCommandLine {
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+async function sourceStamp(): Promise<string> {
+  const hash = createHash("sha256");
+  const inputs = [
+    ...(await Promise.all(sourceDirs.map(filesUnder))).flat(),
+    join(packageDir, "package.json"),
+    join(packageDir, "tsconfig.json"),
+    fileURLToPath(import.meta.url),
+  ];
+  for (const file of inputs.sort())
+    hash
+      .update(relative(repoRoot, file))
+      .update("\0")
+      .update(await readFile(file));
+  return hash.digest("hex");
+}
+
+async function writeAtomically(path: string, text: string | Uint8Array, mode = 0o644): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, text, { mode });
+  await rename(temporary, path);
+}
+
+async function dependencies(): Promise<string[]> {
+  const manifest = JSON.parse(await readFile(join(packageDir, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+  };
+  return [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})];
+}
+
+/** A dependency's import, or one of its subpaths: left for npm to resolve. */
+function isDependency(id: string, deps: readonly string[]): boolean {
+  return deps.some((dep) => id === dep || id.startsWith(`${dep}/`));
+}
+
+function compilerOptions(): ts.CompilerOptions {
   const config = ts.getParsedCommandLineOfConfigFile(
-    configPath,
+    join(packageDir, "tsconfig.json"),
     {},
     {
       ...ts.sys,
@@ -33,67 +84,136 @@ function parseConfig(): ts.ParsedCommandLine {
       },
     },
   );
-  if (!config) throw new Error(`cannot read ${configPath}`);
-  return config;
+  if (!config) throw new Error("cannot read packages/client/tsconfig.json");
+  return config.options;
 }
 
-async function sourceStamp(config: ts.ParsedCommandLine): Promise<string> {
-  const hash = createHash("sha256");
-  const inputs = [...config.fileNames, configPath, join(packageDir, "tsconfig.json"), fileURLToPath(import.meta.url)];
-  for (const file of inputs.sort())
-    hash
-      .update(relative(packageDir, file))
-      .update("\0")
-      .update(await readFile(file));
-  return hash.digest("hex");
+function report(diagnostics: readonly ts.Diagnostic[]): boolean {
+  const errors = diagnostics.filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error);
+  if (errors.length === 0) return true;
+  const host: ts.FormatDiagnosticsHost = {
+    getCanonicalFileName: (name) => name,
+    getCurrentDirectory: () => process.cwd(),
+    getNewLine: () => "\n",
+  };
+  process.stderr.write(ts.formatDiagnosticsWithColorAndContext(errors, host));
+  return false;
 }
 
-async function writeAtomically(path: string, text: string, mode = 0o644): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text, { mode });
-  await rename(temporary, path);
+/** tsc's declarations for the entry points and everything they reach, in `outDir`. */
+function emitDeclarations(entryPoints: readonly string[], outDir: string): boolean {
+  const options: ts.CompilerOptions = {
+    ...compilerOptions(),
+    noEmit: false,
+    declaration: true,
+    emitDeclarationOnly: true,
+    declarationMap: false,
+    outDir,
+    rootDir: repoRoot,
+    // The workspace packages as sources of this program, so their declarations are emitted too.
+    paths: Object.fromEntries(Object.entries(bundledPackages).map(([name, path]) => [name, [join(repoRoot, path)]])),
+  };
+  const program = ts.createProgram({ rootNames: [...entryPoints], options });
+  const own = program.getSourceFiles().filter((file) => file.fileName.startsWith(join(packageDir, "src")));
+  // The package's own files are checked here; the server's and shared sources by `npm run typecheck`.
+  const checked = report([
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...own.flatMap((file) => [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)]),
+  ]);
+  if (!checked) return false;
+  return report(program.emit().diagnostics);
+}
+
+/** Declares the server's request context as `object` in its emitted declarations (see the header). */
+async function eraseServerContext(declarationsDir: string): Promise<void> {
+  const trpc = join(declarationsDir, "server", "src", "trpc.d.ts");
+  const text = await readFile(trpc, "utf8");
+  const erased = text
+    .replace(/export interface AppServices \{[\s\S]*?\n\}\n/, "export type AppServices = object;\n")
+    .replace(/export interface Context extends AppServices \{[\s\S]*?\n\}\n/, "export type Context = object;\n");
+  if (erased === text) throw new Error(`found no request context to erase in ${trpc}`);
+  await writeFile(trpc, erased);
+}
+
+async function bundleDeclarations(declarationsDir: string, deps: readonly string[]): Promise<string[]> {
+  const declarationOf = (path: string) => join(declarationsDir, path.replace(/\.ts$/, ".d.ts"));
+  const bundle = await rollup({
+    input: { index: join(declarationsDir, "packages", "client", "src", "index.d.ts") },
+    // The server's declarations import its libraries; what of them a client's types need is checked below.
+    onwarn: (warning, warn) => {
+      if (warning.code !== "UNRESOLVED_IMPORT") warn(warning);
+    },
+    external: (id) => isDependency(id, deps) || id.startsWith("node:") || ["http", "https", "stream"].includes(id),
+    plugins: [
+      {
+        name: "workspace-declarations",
+        resolveId: (id) =>
+          id in bundledPackages ? declarationOf(bundledPackages[id as keyof typeof bundledPackages]) : null,
+      },
+      dts(),
+    ],
+  });
+  const { output } = await bundle.generate({ format: "es" });
+  await bundle.close();
+  const written: string[] = [];
+  for (const chunk of output) {
+    if (chunk.type !== "chunk") continue;
+    const strays = chunk.imports.filter((id) => !isDependency(id, deps));
+    if (strays.length > 0) throw new Error(`${chunk.fileName} would import ${strays.join(", ")}: not dependencies`);
+    written.push(join(distDir, chunk.fileName));
+    await writeAtomically(join(distDir, chunk.fileName), chunk.code);
+  }
+  return written;
+}
+
+async function bundleScripts(deps: readonly string[]): Promise<string[]> {
+  const result = await esbuild({
+    entryPoints: { index: join(packageDir, "src", "index.ts"), cli: join(packageDir, "src", "cli.ts") },
+    outdir: distDir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    sourcemap: true,
+    write: false,
+    logLevel: "silent",
+    external: [...deps.flatMap((dep) => [dep, `${dep}/*`])],
+  });
+  for (const file of result.outputFiles) {
+    // The CLI is executable, so the `conveyor` link npm makes to it runs as a command.
+    await writeAtomically(file.path, file.contents, file.path.endsWith("cli.js") ? 0o755 : 0o644);
+  }
+  return result.outputFiles.map((file) => file.path);
+}
+
+/** Removes what an earlier build left in dist/ that this one did not write. */
+async function removeStale(written: readonly string[]): Promise<void> {
+  const keep = new Set([...written, stampPath]);
+  for (const file of await filesUnder(distDir)) {
+    if (!keep.has(file) && !file.endsWith(".tmp")) await rm(file, { force: true });
+  }
 }
 
 async function build(ifChanged: boolean): Promise<void> {
-  const config = parseConfig();
-  const stamp = await sourceStamp(config);
+  const stamp = await sourceStamp();
   if (ifChanged && (await readFile(stampPath, "utf8").catch(() => "")) === stamp) return;
-
-  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
-  const ownFiles = new Set(config.fileNames.map((file) => ts.sys.resolvePath(file)));
-  const ownSourceFiles = program.getSourceFiles().filter((file) => ownFiles.has(ts.sys.resolvePath(file.fileName)));
-  // Only the package's own files are checked here: the server's sources it reads are checked by the
-  // repository's `npm run typecheck`, so work in progress there does not stop this build.
-  const diagnostics = [
-    ...program.getOptionsDiagnostics().filter((diagnostic) => diagnostic.code !== notUnderRootDir),
-    ...program.getGlobalDiagnostics(),
-    ...ownSourceFiles.flatMap((file) => [
-      ...program.getSyntacticDiagnostics(file),
-      ...program.getSemanticDiagnostics(file),
-      ...program.getDeclarationDiagnostics(file),
-    ]),
-  ].filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error);
-  if (diagnostics.length > 0) {
-    const host: ts.FormatDiagnosticsHost = {
-      getCanonicalFileName: (name) => name,
-      getCurrentDirectory: () => process.cwd(),
-      getNewLine: () => "\n",
-    };
-    process.stderr.write(ts.formatDiagnosticsWithColorAndContext(diagnostics, host));
-    process.exitCode = 1;
-    return;
+  const deps = await dependencies();
+  const declarationsDir = await mkdtemp(join(tmpdir(), "conveyor-client-dts-"));
+  try {
+    if (!emitDeclarations([join(packageDir, "src", "index.ts"), join(packageDir, "src", "cli.ts")], declarationsDir)) {
+      process.exitCode = 1;
+      return;
+    }
+    await eraseServerContext(declarationsDir);
+    const declarations = await bundleDeclarations(declarationsDir, deps);
+    const scripts = await bundleScripts(deps);
+    await writeAtomically(stampPath, stamp);
+    await removeStale([...declarations, ...scripts]);
+  } finally {
+    await rm(declarationsDir, { recursive: true, force: true });
   }
-
-  const outputs: { path: string; text: string }[] = [];
-  for (const sourceFile of ownSourceFiles) {
-    const result = program.emit(sourceFile, (path, text) => outputs.push({ path, text }));
-    if (result.emitSkipped) throw new Error(`tsc skipped emitting ${sourceFile.fileName}`);
-  }
-  // The bin is executable, so the `conveyor` link npm makes to it runs as a command.
-  for (const output of outputs)
-    await writeAtomically(output.path, output.text, output.path === binPath ? 0o755 : 0o644);
-  await writeAtomically(stampPath, stamp);
 }
 
 await build(process.argv.includes("--if-changed"));

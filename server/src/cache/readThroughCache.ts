@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { Redis, type Result } from "ioredis";
+import { Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
 import superjson from "superjson";
 import type { AppLogger } from "../logger.js";
 import { metrics } from "../metrics/metrics.js";
+import type { NamespaceStats } from "./namespaceStats.js";
 import { type CacheNamespace, cacheNamespaces } from "./namespaces.js";
 
 export interface CacheOptions {
@@ -17,19 +18,6 @@ export interface CacheOptions {
   localMaxBytes?: number;
 }
 
-export interface NamespaceStats {
-  hits: number;
-  misses: number;
-  /** Redis errors while reading or writing. */
-  errors: number;
-  /** Requests served straight from Postgres because Redis was unavailable. */
-  bypasses: number;
-  /** Values not stored because they were over the size limit. */
-  oversize: number;
-  loads: number;
-  loadMs: number;
-}
-
 const emptyStats = (): NamespaceStats => ({
   hits: 0,
   misses: 0,
@@ -40,19 +28,17 @@ const emptyStats = (): NamespaceStats => ({
   loadMs: 0,
 });
 
-declare module "ioredis" {
-  interface RedisCommander<Context> {
-    /** See `readScript`. */
-    conveyorRead(
-      generationKey: string,
-      valuePrefix: string,
-      hash: string,
-      localGeneration: string,
-    ): Result<[generation: string, value?: string | typeof localCopyIsCurrent, ttlMs?: number], Context>;
-  }
-}
-
 const localCopyIsCurrent = 1;
+
+/** The Lua command the cache defines on its connection (see `readScript`). */
+interface CacheCommands {
+  conveyorRead(
+    generationKey: string,
+    valuePrefix: string,
+    hash: string,
+    localGeneration: string,
+  ): Promise<[generation: string, value?: string | typeof localCopyIsCurrent, ttlMs?: number]>;
+}
 
 /**
  * Reads the namespace's generation and the value stored under it in one round trip. When this
@@ -107,7 +93,7 @@ function queryHash(query: unknown): string {
  * the loader serves from Postgres until Redis is back (ioredis reconnects by itself).
  */
 export class ReadThroughCache {
-  readonly #redis: Redis;
+  readonly #redis: Redis & CacheCommands;
   readonly #inFlight = new Map<string, Promise<unknown>>();
   readonly #stats = new Map<CacheNamespace, NamespaceStats>(cacheNamespaces.map((name) => [name, emptyStats()]));
   readonly #maxValueBytes: number;
@@ -130,7 +116,7 @@ export class ReadThroughCache {
       // UTF-16 code units, near enough to bytes for JSON.
       sizeCalculation: (copy) => copy.serialized.length + 64,
     });
-    this.#redis = new Redis(options.redisUrl, {
+    const redis = new Redis(options.redisUrl, {
       // Fail fast instead of queueing: a request must never wait for Redis to come back.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -138,7 +124,9 @@ export class ReadThroughCache {
       lazyConnect: false,
       retryStrategy: (times) => Math.min(times * 200, 2_000),
     });
-    this.#redis.defineCommand("conveyorRead", { numberOfKeys: 1, lua: readScript });
+    redis.defineCommand("conveyorRead", { numberOfKeys: 1, lua: readScript });
+    // defineCommand adds the method at run time; its type is declared here.
+    this.#redis = redis as Redis & CacheCommands;
     this.#redis.on("error", (error: Error) => this.#down(error));
     this.#redis.on("ready", () => {
       this.connections += 1;

@@ -1,6 +1,7 @@
 import {
   type ChainInput,
   type DagInput,
+  type FlowKind,
   type FlowSpec,
   type FlowStatus,
   type GroupInput,
@@ -112,7 +113,7 @@ async function enqueuePlan(
 
 export interface FlowView {
   id: string;
-  kind: (typeof schema.flows.$inferSelect)["kind"];
+  kind: FlowKind;
   status: FlowStatus;
   createdAt: Date;
   finishedAt: Date | null;
