@@ -1,4 +1,5 @@
 import type { LiveEvent, Run, RunProgress, TaskDefinition, TaskOutput } from "@conveyor/shared";
+import { type BundledTask, type BundledTaskName, taskNamed } from "./bundled.js";
 import type { ConveyorClient } from "./createClient.js";
 import { RunCancelledError, RunFailedError, TaskMismatchError, WaitTimeoutError } from "./errors.js";
 
@@ -16,8 +17,9 @@ export interface WaitForOptions {
 /**
  * Waits for a run to finish, following `runs.watch` (its history, then live; resumed after the
  * last event seen when the connection drops). Resolves with the run's output when it succeeds,
- * rejects with `RunFailedError` or `RunCancelledError` otherwise. Given the task's definition, the
- * output is typed (and a run of another task is refused with `TaskMismatchError`).
+ * rejects with `RunFailedError` or `RunCancelledError` otherwise. Given the task's definition or a
+ * bundled task's name, the output is typed (and a run of another task is refused with
+ * `TaskMismatchError`).
  */
 export function waitFor<T extends TaskDefinition>(
   client: ConveyorClient,
@@ -25,15 +27,22 @@ export function waitFor<T extends TaskDefinition>(
   task: T,
   options?: WaitForOptions,
 ): Promise<TaskOutput<T>>;
+export function waitFor<N extends BundledTaskName>(
+  client: ConveyorClient,
+  runId: string,
+  task: N,
+  options?: WaitForOptions,
+): Promise<TaskOutput<BundledTask<N>>>;
 export function waitFor(client: ConveyorClient, runId: string, options?: WaitForOptions): Promise<unknown>;
 export function waitFor(
   client: ConveyorClient,
   runId: string,
-  taskOrOptions?: TaskDefinition | WaitForOptions,
+  taskOrOptions?: TaskDefinition | string | WaitForOptions,
   maybeOptions?: WaitForOptions,
 ): Promise<unknown> {
-  const task = isTaskDefinition(taskOrOptions) ? taskOrOptions : undefined;
-  const options: WaitForOptions = (isTaskDefinition(taskOrOptions) ? maybeOptions : taskOrOptions) ?? {};
+  const named = typeof taskOrOptions === "string" || isTaskDefinition(taskOrOptions);
+  const task = named ? taskNamed(taskOrOptions) : undefined;
+  const options: WaitForOptions = (named ? maybeOptions : taskOrOptions) ?? {};
   const { signal, timeoutMs } = options;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
@@ -109,8 +118,8 @@ export function waitFor(
   });
 }
 
-function isTaskDefinition(value: TaskDefinition | WaitForOptions | undefined): value is TaskDefinition {
-  return value !== undefined && "name" in value && "input" in value && "output" in value;
+function isTaskDefinition(value: TaskDefinition | string | WaitForOptions | undefined): value is TaskDefinition {
+  return typeof value === "object" && "name" in value && "input" in value && "output" in value;
 }
 
 function stringOrNull(value: unknown): string | null {
