@@ -1,9 +1,10 @@
 /**
  * Builds dist/ for a package that installs on its own, from its tarball and registry packages:
  *
- * - dist/index.js, dist/cli.js: src/ bundled by esbuild with `@conveyor/shared` inside (the task
- *   and event definitions a client validates with), every registry dependency left to npm.
- * - dist/index.d.ts: one declaration file. tsc emits declarations for src/ and for the server and
+ * - dist/index.js, dist/react.js, dist/cli.js: src/ bundled by esbuild with `@conveyor/shared`
+ *   inside (the task and event definitions a client validates with), every registry dependency
+ *   (and React, TanStack Query and @trpc/react-query, which an app brings) left to npm.
+ * - dist/index.d.ts, dist/react.d.ts: declarations, bundled. tsc emits declarations for src/ and for the server and
  *   shared sources its types reach (`AppRouter`), and rollup-plugin-dts bundles them, so nothing in
  *   it points at server source. The server's request context (its database, cache, event hub, …),
  *   which no client sees but every procedure's type carries, is declared as `object` first, so
@@ -136,10 +137,28 @@ async function eraseServerContext(declarationsDir: string): Promise<void> {
   await writeFile(trpc, erased);
 }
 
+/** One declaration file per entry, each standing alone (no chunk shared between them). */
 async function bundleDeclarations(declarationsDir: string, deps: readonly string[]): Promise<string[]> {
+  const entries = {
+    index: join(declarationsDir, "packages", "client", "src", "index.d.ts"),
+    react: join(declarationsDir, "packages", "client", "src", "react", "index.d.ts"),
+  };
+  const written: string[] = [];
+  for (const [name, input] of Object.entries(entries)) {
+    written.push(await bundleDeclaration(name, input, declarationsDir, deps));
+  }
+  return written;
+}
+
+async function bundleDeclaration(
+  name: string,
+  input: string,
+  declarationsDir: string,
+  deps: readonly string[],
+): Promise<string> {
   const declarationOf = (path: string) => join(declarationsDir, path.replace(/\.ts$/, ".d.ts"));
   const bundle = await rollup({
-    input: { index: join(declarationsDir, "packages", "client", "src", "index.d.ts") },
+    input,
     // The server's declarations import its libraries; what of them a client's types need is checked below.
     onwarn: (warning, warn) => {
       if (warning.code !== "UNRESOLVED_IMPORT") warn(warning);
@@ -154,22 +173,23 @@ async function bundleDeclarations(declarationsDir: string, deps: readonly string
       dts(),
     ],
   });
-  const { output } = await bundle.generate({ format: "es" });
+  const { output } = await bundle.generate({ format: "es", inlineDynamicImports: true });
   await bundle.close();
-  const written: string[] = [];
-  for (const chunk of output) {
-    if (chunk.type !== "chunk") continue;
-    const strays = chunk.imports.filter((id) => !isDependency(id, deps));
-    if (strays.length > 0) throw new Error(`${chunk.fileName} would import ${strays.join(", ")}: not dependencies`);
-    written.push(join(distDir, chunk.fileName));
-    await writeAtomically(join(distDir, chunk.fileName), chunk.code);
-  }
-  return written;
+  const [chunk] = output;
+  const strays = chunk.imports.filter((id) => !isDependency(id, deps));
+  if (strays.length > 0) throw new Error(`${name}.d.ts would import ${strays.join(", ")}: not dependencies`);
+  const path = join(distDir, `${name}.d.ts`);
+  await writeAtomically(path, chunk.code);
+  return path;
 }
 
 async function bundleScripts(deps: readonly string[]): Promise<string[]> {
   const result = await esbuild({
-    entryPoints: { index: join(packageDir, "src", "index.ts"), cli: join(packageDir, "src", "cli.ts") },
+    entryPoints: {
+      index: join(packageDir, "src", "index.ts"),
+      react: join(packageDir, "src", "react", "index.tsx"),
+      cli: join(packageDir, "src", "cli.ts"),
+    },
     outdir: distDir,
     bundle: true,
     splitting: true,
@@ -179,6 +199,7 @@ async function bundleScripts(deps: readonly string[]): Promise<string[]> {
     sourcemap: true,
     write: false,
     logLevel: "silent",
+    jsx: "automatic",
     external: [...deps.flatMap((dep) => [dep, `${dep}/*`])],
   });
   for (const file of result.outputFiles) {
@@ -202,7 +223,8 @@ async function build(ifChanged: boolean): Promise<void> {
   const deps = await dependencies();
   const declarationsDir = await mkdtemp(join(tmpdir(), "conveyor-client-dts-"));
   try {
-    if (!emitDeclarations([join(packageDir, "src", "index.ts"), join(packageDir, "src", "cli.ts")], declarationsDir)) {
+    const entryPoints = ["index.ts", "react/index.tsx", "cli.ts"].map((file) => join(packageDir, "src", file));
+    if (!emitDeclarations(entryPoints, declarationsDir)) {
       process.exitCode = 1;
       return;
     }

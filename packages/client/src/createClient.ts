@@ -121,20 +121,26 @@ export function subscriptionLink(
 }
 
 /**
- * A typed client: queries and mutations batched over HTTP, subscriptions over server-sent events
- * or one WebSocket, all with superjson (dates stay dates). Subscriptions deliver batches: each
- * message holds one or more events, in order, and resumes after its last.
+ * The links of a typed client: queries and mutations batched over HTTP, subscriptions over
+ * server-sent events or one WebSocket, all with superjson (dates stay dates). For `createClient`,
+ * and for a tRPC client of another kind (the React provider's).
  */
-export function createClient(options: ClientOptions): ConveyorClient {
+export function conveyorLinks(options: ClientOptions): TRPCLink<AppRouter>[] {
   const url = trpcUrl(options.url);
   const authorization: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
-  return createTRPCClient<AppRouter>({
-    links: [
-      splitLink({
-        condition: (operation) => operation.type === "subscription",
-        true: subscriptionLink(url, options.token, options.transport ?? "sse"),
-        false: httpBatchLink({ url, transformer: superjson, headers: () => authorization }),
-      }),
-    ],
-  });
+  return [
+    splitLink({
+      condition: (operation) => operation.type === "subscription",
+      true: subscriptionLink(url, options.token, options.transport ?? "sse"),
+      false: httpBatchLink({ url, transformer: superjson, headers: () => authorization }),
+    }),
+  ];
+}
+
+/**
+ * A typed client (see `conveyorLinks`). Subscriptions deliver batches: each message holds one or
+ * more events, in order, and resumes after its last.
+ */
+export function createClient(options: ClientOptions): ConveyorClient {
+  return createTRPCClient<AppRouter>({ links: conveyorLinks(options) });
 }
