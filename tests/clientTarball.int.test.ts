@@ -92,10 +92,22 @@ declare const process: { env: Record<string, string | undefined> };
 
 const client = createClient({ url: process.env.CONVEYOR_URL ?? "", token: process.env.CONVEYOR_TOKEN });
 const seen: LiveEvent["type"][] = [];
+let started = () => {};
+let ended = () => {};
+const subscribed = new Promise<void>((resolve) => (started = resolve));
+const succeededSeen = new Promise<void>((resolve) => (ended = resolve));
 const subscription = client.events.feed.subscribe(
   { task: "report.generate" },
-  { onData: ({ data }) => seen.push(...data.map((event) => event.type)) },
+  {
+    onStarted: () => started(),
+    onData: ({ data }) => {
+      seen.push(...data.map((event) => event.type));
+      if (seen.includes("run.succeeded")) ended();
+    },
+  },
 );
+// Live from here on: the run's first event is the feed's too.
+await subscribed;
 const { id } = await enqueue(client, "report.generate", { userId: 7, failureRate: 0 });
 const output = await waitFor(client, id, "report.generate");
 // Typed by the task's name: reportUrl is a string.
@@ -107,6 +119,7 @@ const emitted = await emit(client, "user.registered", {
   actor: "tarball test",
   registeredAt: new Date().toISOString(),
 });
+await succeededSeen;
 subscription.unsubscribe();
 console.log(JSON.stringify({ userId: output.userId, url, seen, started: emitted.runs.length }));
 `,
