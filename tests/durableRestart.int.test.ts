@@ -1,30 +1,13 @@
-import { randomBytes } from "node:crypto";
 import { approvalRequest } from "@conveyor/shared";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
-import { type ConveyorProcess, spawnConveyorProcess } from "./fixtures/conveyorProcess.js";
+import { describe, expect, it } from "vitest";
+import { spawnConveyorProcess } from "./fixtures/conveyorProcess.js";
+import { startProcessTestbed } from "./fixtures/processTestbed.js";
 import { createApiClient, waitForEvents, waitForRun } from "./fixtures/testConveyor.js";
-import { createTestDatabase } from "./fixtures/testDatabase.js";
-
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const step of cleanup.reverse()) await step();
-});
 
 describe("a sleeping run", () => {
   it("survives SIGKILL of every process: it resumes after its sleep on new processes, waits, and finishes once", async () => {
-    const database = await createTestDatabase("durable_restart");
-    cleanup.push(database.drop);
-    const adminToken = `cvy_${randomBytes(32).toString("base64url")}`;
-    const env = {
-      DATABASE_URL: database.url,
-      CONVEYOR_ADMIN_TOKEN: adminToken,
-      CACHE_PREFIX: `test:${randomBytes(4).toString("hex")}`,
-    };
-    const processes: ConveyorProcess[] = [];
-    cleanup.push(async () => {
-      for (const child of processes) await child.kill();
-    });
+    const { database, adminToken, env, processes, onCleanup } = await startProcessTestbed("durable_restart");
     const start = async () => {
       const api = await spawnConveyorProcess("api", env);
       processes.push(api, await spawnConveyorProcess("worker", env));
@@ -44,7 +27,7 @@ describe("a sleeping run", () => {
     client = await start();
 
     const pool = new pg.Pool({ connectionString: database.url, max: 1 });
-    cleanup.push(() => pool.end());
+    onCleanup(() => pool.end());
     const stepsOf = async () =>
       (
         await pool.query<{ name: string; status: string }>(

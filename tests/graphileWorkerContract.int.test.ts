@@ -1,6 +1,6 @@
-import { EventEmitter, once } from "node:events";
+import { EventEmitter } from "node:events";
 import { sql } from "drizzle-orm";
-import { run, type WorkerEvents } from "graphile-worker";
+import { run, type Task, type WorkerEvents } from "graphile-worker";
 import pg from "pg";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createDatabase } from "../server/src/db/client.js";
@@ -56,6 +56,36 @@ async function addRunJob(runId: string, options: { queue?: string; runAt?: Date;
   await db.execute(sql`select count(*) from graphile_worker.add_jobs(${runJobSpecs(spec)})`);
 }
 
+/**
+ * A graphile-worker runner of its own runs `conveyor.noop` jobs with `task` until `count` of them
+ * completed, then stops. It runs as Conveyor's workers do: completions batched, so stopping the
+ * runner flushes them (unbatched, a job's completion is not awaited before job:complete or stop).
+ */
+async function runJobsWith(task: Task, count = 1): Promise<void> {
+  const events: WorkerEvents = new EventEmitter();
+  // Listened for before the runner starts: the jobs may be done before `run` returns.
+  const done = new Promise<void>((resolve) => {
+    let completed = 0;
+    events.on("job:complete", () => {
+      completed += 1;
+      if (completed === count) resolve();
+    });
+  });
+  const runner = await run({
+    events,
+    pgPool: pool,
+    noHandleSignals: true,
+    preset: { worker: { concurrentJobs: 1, pollInterval: 50, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+    logger: toGraphileLogger(createLogger("silent")),
+    taskList: { "conveyor.noop": task },
+  });
+  try {
+    await done;
+  } finally {
+    await runner.stop();
+  }
+}
+
 describe("graphile-worker, as Conveyor relies on it", () => {
   it("moves a run's key to the job added while its job is locked, and completing the old job spares the new", async () => {
     const runId = "01900000-0000-7000-8000-0000000000a1";
@@ -63,31 +93,12 @@ describe("graphile-worker, as Conveyor relies on it", () => {
     const [first] = await jobs();
     expect(first?.key).toBe(runJobKey(runId));
     let seenInTask: JobRow[] = [];
-    // A runner of its own runs the job: while it holds it, the task adds the run's next job (a
-    // retry, in a minute), as an attempt's outcome does; then it returns, which completes the job.
-    const events: WorkerEvents = new EventEmitter();
-    // Listened for before the runner starts: the job may be done before `run` returns.
-    const completed = once(events, "job:complete");
-    const runner = await run({
-      events,
-      pgPool: pool,
-      noHandleSignals: true,
-      // As Conveyor's workers run: completions batched, so stopping the runner flushes them
-      // (unbatched, a job's completion is not awaited before job:complete or stop).
-      preset: { worker: { concurrentJobs: 1, pollInterval: 50, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-      logger: toGraphileLogger(createLogger("silent")),
-      taskList: {
-        "conveyor.noop": async () => {
-          await addRunJob(runId, { runAt: new Date(Date.now() + 60_000) });
-          seenInTask = await jobs();
-        },
-      },
+    // While a runner holds the job, the task adds the run's next job (a retry, in a minute), as an
+    // attempt's outcome does; then it returns, which completes the job.
+    await runJobsWith(async () => {
+      await addRunJob(runId, { runAt: new Date(Date.now() + 60_000) });
+      seenInTask = await jobs();
     });
-    try {
-      await completed;
-    } finally {
-      await runner.stop();
-    }
     // While locked, the old job lost its key to the new one.
     expect(seenInTask).toMatchObject([
       { id: first?.id, key: null },
@@ -131,26 +142,10 @@ describe("graphile-worker, as Conveyor relies on it", () => {
       sql`with ${unlockJobsCtes(sql`locked_by = 'dead-worker'`)} select (select count(*)::int from unlocked_jobs) as n`,
     );
     expect(released.rows[0]?.n).toBe(1);
-    const events: WorkerEvents = new EventEmitter();
-    const completed = once(events, "job:complete");
     let ranFor: unknown = null;
-    const runner = await run({
-      events,
-      pgPool: pool,
-      noHandleSignals: true,
-      preset: { worker: { concurrentJobs: 1, pollInterval: 50, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-      logger: toGraphileLogger(createLogger("silent")),
-      taskList: {
-        "conveyor.noop": async (payload) => {
-          ranFor = payload;
-        },
-      },
+    await runJobsWith(async (payload) => {
+      ranFor = payload;
     });
-    try {
-      await completed;
-    } finally {
-      await runner.stop();
-    }
     expect(ranFor).toEqual({ runId });
     expect(await jobs()).toEqual([]);
   });
@@ -159,37 +154,15 @@ describe("graphile-worker, as Conveyor relies on it", () => {
     const [first, second] = ["01900000-0000-7000-8000-0000000000d1", "01900000-0000-7000-8000-0000000000d2"];
     await addRunJob(first, { queue: "serial" });
     await addRunJob(second, { queue: "serial" });
-    const events: WorkerEvents = new EventEmitter();
     const ran: string[] = [];
-    const bothDone = new Promise<void>((resolve) => {
-      let completed = 0;
-      events.on("job:complete", () => {
-        completed += 1;
-        if (completed === 2) resolve();
-      });
-    });
-    const runner = await run({
-      events,
-      pgPool: pool,
-      noHandleSignals: true,
-      preset: { worker: { concurrentJobs: 1, pollInterval: 50, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-      logger: toGraphileLogger(createLogger("silent")),
-      taskList: {
-        "conveyor.noop": async (payload, helpers) => {
-          ran.push((payload as { runId: string }).runId);
-          // As Conveyor's outcome statement does with the job that delivered a run that finished.
-          const ended = await db.execute<{ jobs: number; queues: number }>(sql`
-            with ${endJobsCtes(sql`select ${helpers.job.id}::bigint as job_id, ${helpers.job.locked_by}::text as locked_by`)}
-            select (select count(*)::int from ended_jobs) as jobs, (select count(*)::int from ended_queues) as queues`);
-          expect(ended.rows[0]).toEqual({ jobs: 1, queues: 1 });
-        },
-      },
-    });
-    try {
-      await bothDone;
-    } finally {
-      await runner.stop();
-    }
+    await runJobsWith(async (payload, helpers) => {
+      ran.push((payload as { runId: string }).runId);
+      // As Conveyor's outcome statement does with the job that delivered a run that finished.
+      const ended = await db.execute<{ jobs: number; queues: number }>(sql`
+        with ${endJobsCtes(sql`select ${helpers.job.id}::bigint as job_id, ${helpers.job.locked_by}::text as locked_by`)}
+        select (select count(*)::int from ended_jobs) as jobs, (select count(*)::int from ended_queues) as queues`);
+      expect(ended.rows[0]).toEqual({ jobs: 1, queues: 1 });
+    }, 2);
     // The queue was free for the second job, and nothing is left locked or queued.
     expect(ran).toEqual([first, second]);
     expect(await jobs()).toEqual([]);

@@ -1,35 +1,19 @@
-import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
-import { type ConveyorProcess, spawnConveyorProcess } from "./fixtures/conveyorProcess.js";
+import { describe, expect, it } from "vitest";
+import { spawnConveyorProcess } from "./fixtures/conveyorProcess.js";
+import { startProcessTestbed } from "./fixtures/processTestbed.js";
 import { createApiClient, isFinished, waitForRun } from "./fixtures/testConveyor.js";
-import { createTestDatabase } from "./fixtures/testDatabase.js";
-
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const step of cleanup.reverse()) await step();
-});
 
 describe("a worker SIGKILLed after starting a run from its job, before the run's claim is recorded", () => {
   it("loses nothing: another worker runs it again, and it is claimed once and succeeds once", async () => {
-    const database = await createTestDatabase("optimistic_crash");
-    cleanup.push(database.drop);
-    const adminToken = `cvy_${randomBytes(32).toString("base64url")}`;
-    const env = {
-      DATABASE_URL: database.url,
-      CONVEYOR_ADMIN_TOKEN: adminToken,
-      CACHE_PREFIX: `test:${randomBytes(4).toString("hex")}`,
+    const { database, adminToken, env, processes, onCleanup } = await startProcessTestbed("optimistic_crash", {
       WORKER_CONCURRENCY: "2",
       WORKER_HEARTBEAT_MS: "200",
       WORKER_DEAD_AFTER_MS: "1000",
-    };
-    const processes: ConveyorProcess[] = [];
-    cleanup.push(async () => {
-      for (const child of processes) await child.kill();
     });
 
     // The run fetches this server: its first request is held open (the attempt is under way), later ones answered.
@@ -42,7 +26,7 @@ describe("a worker SIGKILLed after starting a run from its job, before the run's
     });
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
-    cleanup.push(async () => {
+    onCleanup(async () => {
       for (const response of held) response.destroy();
       server.close();
     });
@@ -58,10 +42,10 @@ describe("a worker SIGKILLed after starting a run from its job, before the run's
 
     // The run's row is locked, so the worker's claim waits while the attempt it started runs.
     const pool = new pg.Pool({ connectionString: database.url, max: 3 });
-    cleanup.push(() => pool.end());
+    onCleanup(() => pool.end());
     const lock = await pool.connect();
     let lockHeld = true;
-    cleanup.push(async () => {
+    onCleanup(async () => {
       if (lockHeld) lock.release(true);
     });
     await lock.query("begin");

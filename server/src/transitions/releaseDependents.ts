@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { uuidArray } from "../db/uuidArray.js";
-import { RunTransition } from "./runTransition.js";
+import { RunTransition, transitionColumns } from "./runTransition.js";
 
 /** A release: the run's `run.queued` event and its job, due at once. */
 const releaseTransition = new RunTransition({
@@ -59,8 +59,7 @@ export async function releaseDependents(db: Executor, succeededIds: readonly str
       update runs r set status = 'queued', input = coalesce(i.input, 'null'::jsonb), run_at = now(), updated_at = now()
       from inputs i
       where r.id = i.id and r.status = 'waiting'
-      returning r.id, r.flow_id, r.task, r.queue, r.priority, r.input, r.attempts, r.max_attempts, r.timeout_ms,
-        r.trace_context, r.run_at
+      returning ${transitionColumns("r")}
     ), ${releaseTransition.ctes}
     select id, ${releaseTransition.effects}
     from released`);

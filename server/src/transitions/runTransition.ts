@@ -71,6 +71,30 @@ export interface TransitionSpec {
   rollUp?: { sign: 1 | -1; source?: string };
 }
 
+/**
+ * The runs columns (of alias `run`) a transition's changed CTE returns for its events and jobs:
+ * id, flow_id, and what `runJobSpecs` and `jobStart` read.
+ */
+export function transitionColumns(run: string): SQL {
+  return sql.raw(
+    [
+      "id",
+      "flow_id",
+      "task",
+      "queue",
+      "priority",
+      "run_at",
+      "input",
+      "attempts",
+      "max_attempts",
+      "timeout_ms",
+      "trace_context",
+    ]
+      .map((column) => `${run}.${column}`)
+      .join(", "),
+  );
+}
+
 /** A kind of transition; `ctes` and `effects` are the parts a statement writes it with. */
 export class RunTransition {
   constructor(readonly spec: TransitionSpec) {}

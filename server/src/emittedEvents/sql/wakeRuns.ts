@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { uuidArray } from "../../db/uuidArray.js";
-import { RunTransition } from "../../transitions/runTransition.js";
+import { RunTransition, transitionColumns } from "../../transitions/runTransition.js";
 
 /**
  * Resumes runs whose wait was just completed: a suspended run is queued with its job due now.
@@ -29,8 +29,7 @@ export async function wakeRuns(db: Executor, runIds: readonly string[], reason: 
         updated_at = now()
       where r.id = any(${uuidArray(runIds)}::uuid[])
         and (r.status = 'running' or (r.status = 'waiting' and r.next_attempt_at is not null))
-      returning r.id, r.flow_id, r.task, r.queue, r.priority, r.status, r.input, r.attempts, r.max_attempts,
-        r.timeout_ms, r.trace_context, r.run_at
+      returning ${transitionColumns("r")}, r.status
     ), ${transition.ctes}
     select id, ${transition.effects} from woken`);
   return result.rows.map((row) => row.id);

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { RunTransition, runStatuses, statusIn } from "../../transitions/runTransition.js";
+import { RunTransition, runStatuses, statusIn, transitionColumns } from "../../transitions/runTransition.js";
 
 /** A deferral: the run's `run.scheduled` event and its job at the new time. */
 const deferTransition = (reason: string) =>
@@ -21,7 +21,7 @@ export async function deferRun(db: Executor, runId: string, until: Date, reason:
     with deferred as (
       update runs set status = 'scheduled', run_at = ${until.toISOString()}::timestamptz, updated_at = now()
       where id = ${runId} and ${statusIn("status", runStatuses.pending)}
-      returning id, flow_id, task, queue, priority, run_at, input, attempts, max_attempts, timeout_ms, trace_context
+      returning ${transitionColumns("runs")}
     ), ${transition.ctes}
     select id, ${transition.effects} from deferred`);
   return result.rows.length > 0;

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Executor, schema } from "../../db/client.js";
 import { metrics } from "../../metrics/metrics.js";
 import { activeTraceparent, inSpan } from "../../tracing/tracing.js";
-import { RunTransition } from "../../transitions/runTransition.js";
+import { RunTransition, transitionColumns } from "../../transitions/runTransition.js";
 
 export interface NewRun {
   id: string;
@@ -99,7 +99,7 @@ async function writeRuns(db: Executor, runs: readonly NewRun[], traceparent: str
         schedule_id, trace_context, concurrency_key
       from input
       where idempotency_key is null or id in (select run_id from keyed)
-      returning id, flow_id, status, task, run_at, queue, priority, input, attempts, max_attempts, timeout_ms, trace_context
+      returning ${transitionColumns("runs")}, status
     ), ${enqueueTransition.ctes}
     select id, task, ${enqueueTransition.effects}
     from new_runs`);

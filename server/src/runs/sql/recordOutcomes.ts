@@ -3,7 +3,13 @@ import { type SQL, sql } from "drizzle-orm";
 import { uuidArray } from "../../db/uuidArray.js";
 import { endJobsCtes, type HeldJob } from "../../jobs/jobLocks.js";
 import type { Waitpoint } from "../../steps/waitpoint.js";
-import { heldByAttempt, RunTransition, runStatuses, statusIn } from "../../transitions/runTransition.js";
+import {
+  heldByAttempt,
+  RunTransition,
+  runStatuses,
+  statusIn,
+  transitionColumns,
+} from "../../transitions/runTransition.js";
 import { isClaimable } from "./claimRuns.js";
 
 /** How one attempt ended, as the worker reports it. */
@@ -140,9 +146,8 @@ export function recordOutcomesCtes(workerId: string, completions: readonly Compl
         and r.id = c.run_id
         and case when c.claims then ${isClaimable} and r.attempts + 1 = c.attempt
           else ${heldByAttempt("r", sql`c.attempt`)} end
-      returning r.id, r.flow_id, r.task, r.status, r.queue, r.priority, r.next_attempt_at, r.run_at, r.attempts,
-        r.error, r.started_at, r.finished_at, r.input, r.max_attempts, r.timeout_ms, r.trace_context, r.worker_id,
-        c.kind, c.attempt, c.detail, c.claims, c.job_id, c.locked_by
+      returning ${transitionColumns("r")}, r.status, r.next_attempt_at, r.error, r.started_at, r.finished_at,
+        r.worker_id, c.kind, c.attempt, c.detail, c.claims, c.job_id, c.locked_by
     ), ${outcomeTransition(workerId).ctes}, ${endJobsCtes(sql`select job_id, locked_by from updated
       where ${statusIn("status", runStatuses.finished)} and job_id is not null`)}`;
 }

@@ -2,7 +2,7 @@ import type { RunStatus } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { uuidArray } from "../../db/uuidArray.js";
-import { RunTransition, runStatuses, statusIn } from "../../transitions/runTransition.js";
+import { RunTransition, runStatuses, statusIn, transitionColumns } from "../../transitions/runTransition.js";
 
 /** Whether a run in `status` may be retried (`runs.retry`, `runs.retryMany`). */
 export function isRetryable(status: RunStatus): boolean {
@@ -39,8 +39,7 @@ export async function reopenRuns(db: Executor, ids: readonly string[]): Promise<
         run_at = now(), updated_at = now()
       from targets t
       where r.id = t.id
-      returning r.id, r.flow_id, r.attempts, r.task, r.queue, r.priority, r.input, r.max_attempts, r.timeout_ms,
-        r.trace_context, r.run_at
+      returning ${transitionColumns("r")}
     ), ${reopenTransition.ctes}
     select id, ${reopenTransition.effects}
     from reopened`);
