@@ -161,6 +161,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
       services,
       storage: settings.storage,
       staticDir: options.staticDir === undefined ? defaultStaticDir : options.staticDir,
+      corsOrigins: config.CORS_ORIGINS,
       logger,
       worker,
       metrics: { sources: metricsSources, token: config.METRICS_TOKEN },

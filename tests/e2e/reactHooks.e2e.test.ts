@@ -1,7 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { once } from "node:events";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { extname, join } from "node:path";
 import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +14,8 @@ import { startFileConveyor } from "../fixtures/testConveyor.js";
 
 /*
  * Another app's UI on @conveyor/client/react: a Vite + React app built in a folder of its own
- * from the packed tarball and registry packages only, served, and used in Chromium.
+ * from the packed tarball and registry packages only, served from an origin of its own, and used in
+ * Chromium against an API that allows that origin (CORS_ORIGINS).
  */
 
 const run = promisify(execFile);
@@ -50,11 +54,12 @@ function App() {
   );
 }
 
-const token = new URLSearchParams(location.search).get("token") ?? undefined;
+const query = new URLSearchParams(location.search);
+const token = query.get("token") ?? undefined;
 const root = document.getElementById("root");
 if (root) {
   createRoot(root).render(
-    <ConveyorProvider url="" token={token}>
+    <ConveyorProvider url={query.get("api") ?? ""} token={token}>
       <App />
     </ConveyorProvider>,
   );
@@ -106,9 +111,28 @@ async function buildApp(): Promise<string> {
   return project;
 }
 
+/** Serves the built app from an origin of its own (not Conveyor's). */
+async function serveApp(dist: string): Promise<{ origin: string; close: () => void }> {
+  const types: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
+  const server = createServer(async (request, response) => {
+    const path = new URL(request.url ?? "/", "http://app").pathname;
+    const file = join(dist, path === "/" ? "index.html" : path);
+    try {
+      const body = await readFile(file);
+      response.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" }).end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
 const project = await buildApp();
-// The app is served by the API it talks to, so its requests are same-origin.
-const { app } = await startFileConveyor("e2e_react_hooks", { staticDir: join(project, "dist") });
+const site = await serveApp(join(project, "dist"));
+// The app's origin is allowed to call the API from the browser; it sends a token.
+const { app } = await startFileConveyor("e2e_react_hooks", { env: { CORS_ORIGINS: site.origin } });
 let browser: Browser;
 
 beforeAll(async () => {
@@ -117,15 +141,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  site.close();
   await rm(project, { recursive: true, force: true });
 });
 
-describe("an app of its own on @conveyor/client/react", () => {
+describe("an app of its own on @conveyor/client/react, on another origin", () => {
   it("enqueues a run with useEnqueue and follows it with useRun, live, to succeeded", async () => {
     const page = await browser.newPage();
     const sockets: string[] = [];
     page.on("websocket", (socket) => sockets.push(socket.url()));
-    await page.goto(`${app.conveyor.url}/?token=${app.tokens.operator}`);
+    const api = encodeURIComponent(app.conveyor.url ?? "");
+    await page.goto(`${site.origin}/?api=${api}&token=${app.tokens.operator}`);
     await page.getByRole("button", { name: "Enqueue" }).click();
     await page.getByTestId("output").getByText("slept 1500 ms").waitFor({ timeout: 20_000 });
     const statuses = (await page.getByTestId("statuses").textContent())?.split(" > ") ?? [];

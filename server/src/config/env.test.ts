@@ -24,4 +24,16 @@ describe("loadConfig", () => {
   it("rejects a port out of range", () => {
     expect(() => loadConfig({ PORT: "70000" })).toThrow(/PORT: /);
   });
+
+  it("reads the CORS origins as a list, and names one that is not an origin", () => {
+    expect(loadConfig({}).CORS_ORIGINS).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: "https://app.example.com, http://127.0.0.1:5173" }).CORS_ORIGINS).toEqual([
+      "https://app.example.com",
+      "http://127.0.0.1:5173",
+    ]);
+    expect(() => loadConfig({ CORS_ORIGINS: "https://app.example.com/path" })).toThrow(
+      /CORS_ORIGINS\.0: each must be an origin/,
+    );
+    expect(() => loadConfig({ CORS_ORIGINS: "app.example.com" })).toThrow(/CORS_ORIGINS\.0: each must be an origin/);
+  });
 });

@@ -17,6 +17,30 @@ const envSchema = z.object({
     .default("conveyor"),
   /** Port serving the UI, /trpc and /health. */
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  /**
+   * Origins of other sites whose pages may call the API from a browser (CORS), comma-separated, e.g.
+   * `https://app.example.com`; none by default. They authenticate with a token: the session cookie
+   * never crosses sites.
+   */
+  CORS_ORIGINS: z
+    .string()
+    .default("")
+    .transform((list) =>
+      list
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .url({ protocol: /^https?$/, error: "each must be an origin such as https://app.example.com" })
+          .refine(
+            (origin) => URL.canParse(origin) && new URL(origin).origin === origin,
+            "each must be an origin (scheme, host and port, nothing after)",
+          ),
+      ),
+    ),
   /** Interface to bind; loopback unless told otherwise. */
   HOST: z.string().min(1).default("127.0.0.1"),
   LOG_LEVEL: z.enum(logLevels).default("info"),

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { limits, sessionCookieName } from "@conveyor/shared";
 import fastifyCookie from "@fastify/cookie";
+import fastifyCors from "@fastify/cors";
 import fastifyStatic from "@fastify/static";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyReply } from "fastify";
@@ -22,6 +23,8 @@ export interface HttpServerOptions {
   services: AppServices;
   /** Where uploaded images are kept (STORAGE_DIR). */
   storage: ImageStorage;
+  /** Origins of other sites whose pages may call the API (CORS_ORIGINS); none: same origin only. */
+  corsOrigins: readonly string[];
   /** The built web UI; served at `/` when present. */
   staticDir: string | null;
   logger: AppLogger;
@@ -78,6 +81,9 @@ export async function createHttpServer(options: HttpServerOptions) {
     routerOptions: { maxParamLength: 5_000 },
   });
   await app.register(fastifyCookie);
+  // First of the request hooks, so that cached answers carry the headers too. No credentials:
+  // another site's page sends a token, never the session cookie.
+  await app.register(fastifyCors, { origin: [...options.corsOrigins], methods: ["GET", "POST"], credentials: false });
 
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
