@@ -1,4 +1,5 @@
 import type { AppRouter } from "@conveyor/server";
+import { isCallerMistakeCode } from "@conveyor/shared";
 import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
 import { createWSClient, httpBatchLink, retryLink, splitLink, TRPCClientError, wsLink } from "@trpc/client";
 import { createTRPCReact, getQueryKey } from "@trpc/react-query";
@@ -73,8 +74,7 @@ export function isMissing(error: unknown): boolean {
 
 /** Whether asking again cannot help: the request itself was wrong or not allowed. */
 export function isCallerMistake(error: unknown): boolean {
-  const code = apiErrorCode(error);
-  return code === "BAD_REQUEST" || code === "NOT_FOUND" || code === "UNAUTHORIZED" || code === "FORBIDDEN";
+  return isCallerMistakeCode(apiErrorCode(error));
 }
 
 export function createQueryClient(): QueryClient {

@@ -1,5 +1,6 @@
 export * from "./auth.js";
 export * from "./backoff.js";
+export * from "./callerMistakes.js";
 export * from "./emittedEvents/index.js";
 export * from "./eventDefinitions.js";
 export * from "./events.js";

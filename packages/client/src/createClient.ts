@@ -1,4 +1,5 @@
 import type { AppRouter } from "@conveyor/server";
+import { isCallerMistakeCode } from "@conveyor/shared";
 import {
   createTRPCClient,
   createWSClient,
@@ -53,20 +54,6 @@ function socketUrl(url: string): string {
   return absolute.toString();
 }
 
-/** Codes of a caller's mistake: asking again cannot help. Anything else (a server error, a lost connection) may pass. */
-const callerMistakes = new Set([
-  "BAD_REQUEST",
-  "PARSE_ERROR",
-  "NOT_FOUND",
-  "UNAUTHORIZED",
-  "FORBIDDEN",
-  "METHOD_NOT_SUPPORTED",
-  "PRECONDITION_FAILED",
-  "PAYLOAD_TOO_LARGE",
-  "UNPROCESSABLE_CONTENT",
-  "UNSUPPORTED_MEDIA_TYPE",
-]);
-
 /**
  * Subscribes again when a subscription fails for a reason that may pass (its first query met a
  * database that was failing over, say), after its last event, with a backoff of up to 5 s. A
@@ -75,7 +62,7 @@ const callerMistakes = new Set([
  */
 export function retrySubscriptions(): TRPCLink<AppRouter> {
   return retryLink<AppRouter>({
-    retry: ({ op, error }) => op.type === "subscription" && !callerMistakes.has(error.data?.code ?? ""),
+    retry: ({ op, error }) => op.type === "subscription" && !isCallerMistakeCode(error.data?.code),
     retryDelayMs: (attempts) => Math.min(250 * 2 ** (attempts - 1), 5_000),
   });
 }
