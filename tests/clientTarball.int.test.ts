@@ -1,10 +1,9 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildClientPackage, repoRoot } from "./fixtures/clientPackage.js";
+import { projectWithPackedClient, repoRoot } from "./fixtures/clientPackage.js";
 import { startFileConveyor } from "./fixtures/testConveyor.js";
 
 /*
@@ -22,13 +21,7 @@ afterAll(async () => {
 });
 
 beforeAll(async () => {
-  await buildClientPackage();
-  project = await mkdtemp(join(tmpdir(), "conveyor-client-project-"));
-  await run("npm", ["pack", "--pack-destination", project], { cwd: join(repoRoot, "packages", "client") });
-  const tarball = (await readdir(project)).find((file) => file.endsWith(".tgz"));
-  if (!tarball) throw new Error("npm pack wrote no tarball");
-  await writeFile(join(project, "package.json"), JSON.stringify({ name: "elsewhere", private: true, type: "module" }));
-  await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", `./${tarball}`], { cwd: project });
+  project = await projectWithPackedClient("elsewhere");
   await writeFile(
     join(project, "tsconfig.json"),
     JSON.stringify({

@@ -16,10 +16,10 @@ export const runStatuses = [
 export const runStatusSchema = z.enum(runStatuses);
 export type RunStatus = z.infer<typeof runStatusSchema>;
 
-const terminalStatuses: ReadonlySet<RunStatus> = new Set(["succeeded", "failed", "cancelled"]);
 /** A terminal run never changes status again (short of an explicit retry). */
+export const terminalStatuses = ["succeeded", "failed", "cancelled"] as const satisfies readonly RunStatus[];
 export function isTerminal(status: RunStatus): boolean {
-  return terminalStatuses.has(status);
+  return (terminalStatuses as readonly RunStatus[]).includes(status);
 }
 
 /** What a task passes to `progress()`. */

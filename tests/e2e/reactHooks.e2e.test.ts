@@ -1,15 +1,14 @@
 import { execFile } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
 import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, saveScreenshot } from "../fixtures/browser.js";
-import { buildClientPackage, repoRoot } from "../fixtures/clientPackage.js";
+import { projectWithPackedClient } from "../fixtures/clientPackage.js";
 import { startFileConveyor } from "../fixtures/testConveyor.js";
 
 /*
@@ -67,29 +66,14 @@ if (root) {
 `;
 
 async function buildApp(): Promise<string> {
-  await buildClientPackage();
-  const project = await mkdtemp(join(tmpdir(), "conveyor-react-app-"));
-  await run("npm", ["pack", "--pack-destination", project], { cwd: join(repoRoot, "packages", "client") });
-  const tarball = (await readdir(project)).find((file) => file.endsWith(".tgz"));
-  if (!tarball) throw new Error("npm pack wrote no tarball");
-  await writeFile(join(project, "package.json"), JSON.stringify({ name: "react-app", private: true, type: "module" }));
-  await run(
-    "npm",
-    [
-      "install",
-      "--no-audit",
-      "--no-fund",
-      "--prefer-offline",
-      `./${tarball}`,
-      "react@19.3.1",
-      "react-dom@19.3.1",
-      "@tanstack/react-query@5.108.0",
-      "@trpc/react-query@11.19.0",
-      "vite@8.3.8",
-      "@vitejs/plugin-react@6.3.0",
-    ],
-    { cwd: project },
-  );
+  const project = await projectWithPackedClient("react-app", [
+    "react@19.3.1",
+    "react-dom@19.3.1",
+    "@tanstack/react-query@5.108.0",
+    "@trpc/react-query@11.19.0",
+    "vite@8.3.8",
+    "@vitejs/plugin-react@6.3.0",
+  ]);
   await mkdir(join(project, "src"));
   await writeFile(join(project, "src", "main.tsx"), appSource);
   await writeFile(

@@ -96,18 +96,17 @@ export function pauseFlag(target: { kind: "task" | "queue"; name: string }): str
 }
 
 /**
- * The ids of the runs that have a job: every run queued, scheduled, retrying or running, and no
- * other. The jobs table holds only live jobs, so this stays small however many runs there are.
+ * The ids of the runs that have a job (of `task`, if given): every run queued, scheduled,
+ * retrying or running, and no other. The jobs table holds only live jobs, so this stays small
+ * however many runs there are.
  */
-export const runIdsWithJobs = sql`select substr(key, ${runJobKeyPrefix.length + 1})::uuid
-  from graphile_worker._private_jobs where key like ${`${runJobKeyPrefix}%`}`;
-
-/** The ids of the runs of `task` that have a job (see `runIdsWithJobs`). */
-export function runIdsWithJobsOfTask(task: string): SQL {
+export function runIdsWithJobs(task?: string): SQL {
+  const ofTask =
+    task === undefined
+      ? sql``
+      : sql`task_id = (select id from graphile_worker._private_tasks where identifier = ${task}) and`;
   return sql`select substr(key, ${runJobKeyPrefix.length + 1})::uuid
-    from graphile_worker._private_jobs
-    where task_id = (select id from graphile_worker._private_tasks where identifier = ${task})
-      and key like ${`${runJobKeyPrefix}%`}`;
+    from graphile_worker._private_jobs where ${ofTask} key like ${`${runJobKeyPrefix}%`}`;
 }
 
 /** Removes the jobs of these runs; a locked job is left alone (graphile-worker's `remove_job`). */

@@ -7,7 +7,7 @@ import { InputError, type InputIssue, NotFoundError } from "../errors.js";
 import { uuidFloor } from "../history/partitions.js";
 import { runIdsWithJobs } from "../jobs/runJobs.js";
 import type { TaskCatalog } from "../tasks/catalog.js";
-import { runStatuses } from "../transitions/runTransition.js";
+import { statusGroups } from "../transitions/runTransition.js";
 import { cancelRuns } from "./cancelRuns.js";
 import { buildRun, findTask, type RunPlacement, standalone, validateInput } from "./prepareRun.js";
 import { insertRuns, type NewRun } from "./sql/insertRuns.js";
@@ -158,7 +158,7 @@ function hasStatus(status: RunStatus): SQL {
     case "scheduled":
     case "retrying":
     case "running":
-      return sql`${schema.runs.status} = ${status} and ${schema.runs.id} in (${runIdsWithJobs})`;
+      return sql`${schema.runs.status} = ${status} and ${schema.runs.id} in (${runIdsWithJobs()})`;
     case "succeeded":
       return eq(schema.runs.status, status);
   }
@@ -199,7 +199,7 @@ export async function retryRun(db: Executor, id: string): Promise<Run> {
     throw new InputError([
       {
         path: ["id"],
-        message: `run ${id} is ${run.status}; only ${runStatuses.retryable.join(" or ")} runs can be retried`,
+        message: `run ${id} is ${run.status}; only ${statusGroups.retryable.join(" or ")} runs can be retried`,
       },
     ]);
   }

@@ -1,4 +1,4 @@
-import type { RunStatus } from "@conveyor/shared";
+import { type RunStatus, terminalStatuses } from "@conveyor/shared";
 import { type SQL, sql } from "drizzle-orm";
 import { addRunJobsCte, jobStart } from "../jobs/runJobs.js";
 import { notifyEvents } from "./notifyEvents.js";
@@ -13,7 +13,7 @@ import { rollUpCte } from "./rollUpRuns.js";
  */
 
 /** Run statuses by where a run stands; every transition's where-clause names its from-statuses from here. */
-export const runStatuses = {
+export const statusGroups = {
   /** Waiting for an attempt to start, each with a job due for it. */
   pending: ["queued", "scheduled", "retrying"],
   /** Pending or running: the load a queue or key carries. */
@@ -26,7 +26,7 @@ export const runStatuses = {
   /** An attempt's outcome that leaves a run in one of these gives it its next job. */
   continuing: ["queued", "scheduled", "retrying", "waiting"],
   /** Final unless retried. */
-  finished: ["succeeded", "failed", "cancelled"],
+  finished: terminalStatuses,
   /** A run may be retried (`runs.retry`) from these. */
   retryable: ["failed", "cancelled"],
 } as const satisfies Record<string, readonly RunStatus[]>;

@@ -158,8 +158,8 @@ export async function startIncarnation(
     events,
     preset: {
       worker: {
-        // More jobs in flight than task slots: while some attempts run their task, others are
-        // being claimed or recorded, so database round trips never leave a task slot idle.
+        // More jobs in flight than task slots: while some attempts run their task, others wait for
+        // their claim or outcome to be recorded, so database round trips never leave a task slot idle.
         concurrentJobs: options.concurrency * jobsPerTaskSlot,
         pollInterval: options.pollIntervalMs ?? 1_000,
         ...(options.localQueueSize > 0 ? { localQueue: { size: options.localQueueSize } } : {}),

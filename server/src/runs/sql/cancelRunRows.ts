@@ -5,7 +5,7 @@ import { uuidArray } from "../../db/uuidArray.js";
 import { removeRunJobs } from "../../jobs/runJobs.js";
 import { metrics } from "../../metrics/metrics.js";
 import { cancelTransition } from "../../transitions/cancelTransition.js";
-import { runStatuses, statusIn } from "../../transitions/runTransition.js";
+import { statusGroups, statusIn } from "../../transitions/runTransition.js";
 
 export interface CancelledRow {
   id: string;
@@ -24,7 +24,7 @@ export async function cancelRunRows(db: Executor, ids: readonly string[], reason
   const result = await db.execute<{ id: string; flow_id: string | null; was_running: boolean; task: string }>(sql`
     with targets as (
       select id, status from runs
-      where id = any(${uuidArray(ids)}::uuid[]) and not ${statusIn("status", runStatuses.finished)}
+      where id = any(${uuidArray(ids)}::uuid[]) and not ${statusIn("status", statusGroups.finished)}
       order by id
       for update
     ), cancelled as (

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { uuidArray } from "../../db/uuidArray.js";
-import { RunTransition, runStatuses, statusIn } from "../../transitions/runTransition.js";
+import { RunTransition, statusGroups, statusIn } from "../../transitions/runTransition.js";
 
 /** A claim of a run for a new attempt. */
 export interface Claim {
@@ -32,14 +32,14 @@ export interface ClaimedRun {
  * A run that has yet to start whose task or queue is paused: the pauses table, not a worker's
  * copy of it, has the last word (a worker may fetch a job before it hears of the pause).
  */
-const isHeldByPause = sql`${statusIn("r.status", runStatuses.pending)} and exists (
+const isHeldByPause = sql`${statusIn("r.status", statusGroups.pending)} and exists (
   select 1 from pauses p where (p.kind = 'task' and p.name = r.task) or (p.kind = 'queue' and p.name = r.queue))`;
 
 /**
  * The run (alias `r`) may start an attempt now: claimable, due (a suspended run at its wake-up or
  * wait deadline; one waiting on its flow has none), and not held by a pause.
  */
-export const isClaimable = sql`${statusIn("r.status", runStatuses.claimable)}
+export const isClaimable = sql`${statusIn("r.status", statusGroups.claimable)}
   and (r.status not in ('retrying', 'waiting') or r.next_attempt_at <= now())
   and not (${isHeldByPause})`;
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { RunTransition, runStatuses, statusIn, transitionColumns } from "../../transitions/runTransition.js";
+import { RunTransition, statusGroups, statusIn, transitionColumns } from "../../transitions/runTransition.js";
 
 /** A deferral: the run's `run.scheduled` event and its job at the new time. */
 const deferTransition = (reason: string) =>
@@ -20,7 +20,7 @@ export async function deferRun(db: Executor, runId: string, until: Date, reason:
   const result = await db.execute<{ id: string }>(sql`
     with deferred as (
       update runs set status = 'scheduled', run_at = ${until.toISOString()}::timestamptz, updated_at = now()
-      where id = ${runId} and ${statusIn("status", runStatuses.pending)}
+      where id = ${runId} and ${statusIn("status", statusGroups.pending)}
       returning ${transitionColumns("runs")}
     ), ${transition.ctes}
     select id, ${transition.effects} from deferred`);

@@ -6,7 +6,7 @@ import type { Waitpoint } from "../../steps/waitpoint.js";
 import {
   heldByAttempt,
   RunTransition,
-  runStatuses,
+  statusGroups,
   statusIn,
   transitionColumns,
 } from "../../transitions/runTransition.js";
@@ -84,7 +84,7 @@ export function outcomeTransition(workerId: string): RunTransition {
     },
     jobs: {
       runAt: sql`case when status = 'scheduled' then run_at else next_attempt_at end`,
-      where: statusIn("status", runStatuses.continuing),
+      where: statusIn("status", statusGroups.continuing),
     },
     rollUp: { sign: 1 },
   });
@@ -149,7 +149,7 @@ export function recordOutcomesCtes(workerId: string, completions: readonly Compl
       returning ${transitionColumns("r")}, r.status, r.next_attempt_at, r.error, r.started_at, r.finished_at,
         r.worker_id, c.kind, c.attempt, c.detail, c.claims, c.job_id, c.locked_by
     ), ${outcomeTransition(workerId).ctes}, ${endJobsCtes(sql`select job_id, locked_by from updated
-      where ${statusIn("status", runStatuses.finished)} and job_id is not null`)}`;
+      where ${statusIn("status", statusGroups.finished)} and job_id is not null`)}`;
 }
 
 /** The runs that changed as a JSON array, for a statement's select list. */

@@ -2,11 +2,11 @@ import type { RunStatus } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { uuidArray } from "../../db/uuidArray.js";
-import { RunTransition, runStatuses, statusIn, transitionColumns } from "../../transitions/runTransition.js";
+import { RunTransition, statusGroups, statusIn, transitionColumns } from "../../transitions/runTransition.js";
 
 /** Whether a run in `status` may be retried (`runs.retry`, `runs.retryMany`). */
 export function isRetryable(status: RunStatus): boolean {
-  return (runStatuses.retryable as readonly RunStatus[]).includes(status);
+  return (statusGroups.retryable as readonly RunStatus[]).includes(status);
 }
 
 /**
@@ -31,7 +31,7 @@ export async function reopenRuns(db: Executor, ids: readonly string[]): Promise<
     with targets as (
       -- One lock order for every bulk write, so concurrent ones cannot deadlock.
       select id, task, status, started_at, finished_at from runs
-      where id = any(${uuidArray(ids)}::uuid[]) and ${statusIn("status", runStatuses.retryable)} and flow_id is null
+      where id = any(${uuidArray(ids)}::uuid[]) and ${statusIn("status", statusGroups.retryable)} and flow_id is null
       order by id
       for update
     ), reopened as (

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { runIdsWithJobsOfTask } from "../../jobs/runJobs.js";
-import { runStatuses, statusIn } from "../../transitions/runTransition.js";
+import { runIdsWithJobs } from "../../jobs/runJobs.js";
+import { statusGroups, statusIn } from "../../transitions/runTransition.js";
 
 export type KeyLoad = {
   key: string;
@@ -15,11 +15,11 @@ export async function readKeyLoad(db: Executor, task: string, limit: number): Pr
   // From the task's jobs to their runs by primary key: only the task's live runs are read.
   const result = await db.execute<KeyLoad>(sql`
     select r.concurrency_key as key,
-      count(*) filter (where ${statusIn("r.status", runStatuses.pending)})::int as queued,
+      count(*) filter (where ${statusIn("r.status", statusGroups.pending)})::int as queued,
       count(*) filter (where r.status = 'running')::int as running
     from runs r
-    where r.id in (${runIdsWithJobsOfTask(task)})
-      and r.concurrency_key is not null and ${statusIn("r.status", runStatuses.active)}
+    where r.id in (${runIdsWithJobs(task)})
+      and r.concurrency_key is not null and ${statusIn("r.status", statusGroups.active)}
     group by r.concurrency_key
     order by queued desc, running desc, key
     limit ${limit}`);

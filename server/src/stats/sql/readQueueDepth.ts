@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { runIdsWithJobs } from "../../jobs/runJobs.js";
-import { runStatuses, statusIn } from "../../transitions/runTransition.js";
+import { statusGroups, statusIn } from "../../transitions/runTransition.js";
 
 export interface QueueDepth {
   /** null: runs enqueued without a named queue. */
@@ -19,11 +19,11 @@ export interface QueueDepth {
  */
 export async function readQueueDepth(db: Executor): Promise<QueueDepth[]> {
   const result = await db.execute<{ queue: string | null; queued: number; running: number; oldest: number }>(sql`
-    select r.queue, count(*) filter (where ${statusIn("r.status", runStatuses.pending)})::int as queued,
+    select r.queue, count(*) filter (where ${statusIn("r.status", statusGroups.pending)})::int as queued,
       count(*) filter (where r.status = 'running')::int as running,
       coalesce(extract(epoch from now() - min(r.run_at) filter (where r.status = 'queued')), 0)::float8 as oldest
     from runs r
-    where r.id in (${runIdsWithJobs}) and ${statusIn("r.status", runStatuses.active)}
+    where r.id in (${runIdsWithJobs()}) and ${statusIn("r.status", statusGroups.active)}
     group by r.queue
     order by r.queue nulls first`);
   return result.rows.map((row) => ({
