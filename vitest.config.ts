@@ -27,8 +27,33 @@ export default defineConfig({
             "tests/faults.int.test.ts",
             "tests/durableRestart.int.test.ts",
             "tests/optimisticCrash.int.test.ts",
+            "tests/rollingUpgrade.int.test.ts",
             "tests/dockerfile.int.test.ts",
+            "tests/pooler.int.test.ts",
           ],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // The example app, flows, schedules, steps, job control and the live feed again, with
+        // DATABASE_URL through PgBouncer in transaction mode and DIRECT_DATABASE_URL beside it.
+        test: {
+          name: "pooler",
+          include: [
+            "tests/runs.int.test.ts",
+            "tests/flows.int.test.ts",
+            "tests/schedules.api.int.test.ts",
+            "tests/schedules.int.test.ts",
+            "tests/reports.int.test.ts",
+            "tests/users.int.test.ts",
+            "tests/durableSteps.int.test.ts",
+            "tests/jobControl.int.test.ts",
+            "tests/live.int.test.ts",
+            "tests/liveSocket.int.test.ts",
+            "tests/pooler.int.test.ts",
+          ],
+          globalSetup: ["tests/fixtures/poolerSetup.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -42,6 +67,7 @@ export default defineConfig({
             "tests/faults.int.test.ts",
             "tests/durableRestart.int.test.ts",
             "tests/optimisticCrash.int.test.ts",
+            "tests/rollingUpgrade.int.test.ts",
           ],
           sequence: { groupOrder: 1 },
           // One file at a time: each starts server processes of its own, which share Postgres's connections.

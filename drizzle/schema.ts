@@ -257,6 +257,15 @@ export const workers = pgTable("workers", {
 });
 
 /**
+ * Each database server (by when it started) that workers have looked on for runs that lost their
+ * jobs (migration 0013): a server that restarted or was promoted since is looked at once more.
+ */
+export const lostJobSweeps = pgTable("lost_job_sweeps", {
+  serverStartedAt: timestamptz("server_started_at").primaryKey(),
+  sweptAt: timestamptz("swept_at").notNull().defaultNow(),
+});
+
+/**
  * Durable execution (migration 0011): each named step of a run with its stored result, or the
  * sleep or event wait it is in. A retried or resumed attempt reads these instead of running again.
  */

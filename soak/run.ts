@@ -1,14 +1,16 @@
 // `npm run soak [-- --minutes 60]`: mixed load on two API and two worker processes over a private
-// Postgres and Redis, a fault every minute, and a sample of every process's memory and of the
-// database's connections after each. Exits non-zero if a run is lost or either grows.
+// Postgres (a primary and its synchronous standby, PgBouncer in front) and Redis, a fault every
+// minute, and a sample of every process's memory and of the database's connections after each.
+// Exits non-zero if a run is lost or either grows.
 import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { ensureDatabase } from "../server/src/db/ensureDatabase.js";
 import { enqueueLoad, FaultCluster, untilAllFinished } from "../tests/fixtures/faultCluster.js";
-import { startPrivatePostgres } from "../tests/fixtures/privatePostgres.js";
+import { startPgBouncer } from "../tests/fixtures/pgBouncer.js";
 import { startPrivateRedis } from "../tests/fixtures/privateRedis.js";
+import { startReplicatedPostgres } from "../tests/fixtures/replicatedPostgres.js";
 import { startStallingProxy } from "../tests/fixtures/stallingProxy.js";
 
 const { values } = parseArgs({ options: { minutes: { type: "string", default: process.env.SOAK_MINUTES ?? "60" } } });
@@ -40,20 +42,42 @@ function rssMb(pid: number | undefined): number {
   return Math.round(kilobytes / 1024);
 }
 
-const postgres = await startPrivatePostgres();
+// Production's shape: a primary with a synchronous standby behind one address that moves at
+// failover, PgBouncer in transaction mode in front of DATABASE_URL, sessions direct.
+const database = await startReplicatedPostgres({ synchronous: true });
 const redis = await startPrivateRedis();
-const serverPort = Number(new URL(postgres.serverUrl).port);
-const proxy = await startStallingProxy({ host: "127.0.0.1", port: serverPort });
-const databaseUrl = `${postgres.serverUrl}/conveyor_soak`;
-await ensureDatabase(databaseUrl);
+const bouncer = await startPgBouncer(database.serverUrl);
+const directUrl = `${database.serverUrl}/conveyor_soak`;
+const pooledUrl = `${bouncer.serverUrl}/conveyor_soak`;
+await ensureDatabase(directUrl);
+// Worker 0 reaches both through proxies that the network stall stalls together.
+const stallPooled = await startStallingProxy({ host: "127.0.0.1", port: Number(new URL(bouncer.serverUrl).port) });
+const stallDirect = await startStallingProxy({ host: "127.0.0.1", port: Number(new URL(database.serverUrl).port) });
+const throughStall = (url: string, proxy: { port: number }) => url.replace(/:\d+\//, `:${proxy.port}/`);
 const cluster = await FaultCluster.start({
-  databaseUrl,
+  databaseUrl: pooledUrl,
+  directDatabaseUrl: directUrl,
   redisUrl: redis.url,
-  workerDatabaseUrl: (index) => (index === 0 ? databaseUrl.replace(`:${serverPort}/`, `:${proxy.port}/`) : databaseUrl),
+  workerDatabaseUrl: (index) => (index === 0 ? throughStall(pooledUrl, stallPooled) : pooledUrl),
+  workerDirectDatabaseUrl: (index) => (index === 0 ? throughStall(directUrl, stallDirect) : directUrl),
 });
 
 /** The faults, in turn; each leaves two APIs and two workers running. */
 const faults: { name: string; inject: () => Promise<void> }[] = [
+  {
+    name: "failover to the synchronous standby",
+    inject: async () => {
+      database.failover();
+      await database.rebuildReplica();
+    },
+  },
+  {
+    name: "PgBouncer restart",
+    inject: async () => {
+      await bouncer.kill();
+      await bouncer.start();
+    },
+  },
   {
     name: "worker SIGKILL",
     inject: async () => {
@@ -73,8 +97,8 @@ const faults: { name: string; inject: () => Promise<void> }[] = [
   {
     name: "Postgres crash",
     inject: async () => {
-      postgres.crash();
-      postgres.start();
+      database.primary.crash();
+      database.primary.start();
     },
   },
   {
@@ -93,7 +117,12 @@ const faults: { name: string; inject: () => Promise<void> }[] = [
       await cluster.spawn("api");
     },
   },
-  { name: "network stall 5 s", inject: () => proxy.stall(5_000) },
+  {
+    name: "network stall 5 s",
+    inject: async () => {
+      await Promise.all([stallPooled.stall(5_000), stallDirect.stall(5_000)]);
+    },
+  },
 ];
 
 const samples: Sample[] = [];
@@ -111,7 +140,9 @@ try {
     await fault.inject();
     console.log(`minute ${minute}: ${fault.name} took ${Date.now() - faultAt} ms`);
     const runIds = loads.flatMap((load) => [...load.runIds, ...load.flows.flatMap((flow) => flow.runIds)]);
-    const finishedAfter = await untilAllFinished(cluster, faultAt, 120_000);
+    // This minute's runs, by id: a count over every run would scan the hour's history five times a
+    // second and slow the processes measured as the history grows.
+    const finishedAfter = await untilAllFinished(cluster, faultAt, 120_000, runIds);
     const [outcome] = await cluster.query<{ succeeded: number; succeeded_events: number }>(
       `select count(*) filter (where r.status = 'succeeded')::int as succeeded,
          (select count(*)::int from events e where e.run_id = any($1::uuid[]) and e.type = 'run.succeeded') as succeeded_events
@@ -138,9 +169,11 @@ try {
   }
 } finally {
   await cluster.stop();
-  await proxy.close();
+  await stallPooled.close();
+  await stallDirect.close();
+  await bouncer.destroy();
   await redis.kill();
-  postgres.destroy();
+  await database.destroy();
 }
 
 /** Growth from the first samples after warm-up to the last ones. */

@@ -1,9 +1,8 @@
 import { EventEmitter } from "node:events";
 import { type SQL, sql } from "drizzle-orm";
 import { run, type Task, type WorkerEvents } from "graphile-worker";
-import pg from "pg";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { createDatabase } from "../server/src/db/client.js";
+import { createDatabase, createPool } from "../server/src/db/client.js";
 import { endJobsCtes, unlockJobsCtes } from "../server/src/jobs/jobLocks.js";
 import { removeRunJobs, runIdsWithJobs, runJobKey, runJobSpecs } from "../server/src/jobs/runJobs.js";
 import { createLogger, toGraphileLogger } from "../server/src/logger.js";
@@ -17,7 +16,7 @@ import { createTestDatabase } from "./fixtures/testDatabase.js";
  */
 
 const database = await createTestDatabase("graphile_contract");
-const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+const pool = createPool(database.url, 2);
 await migrateDatabase(pool, createLogger("silent"));
 const db = createDatabase(pool);
 afterAll(async () => {

@@ -7,9 +7,9 @@ import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { runMigrations } from "graphile-worker";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabase, type Database } from "../server/src/db/client.js";
+import { createDatabase, createPool, type Database } from "../server/src/db/client.js";
 import { ensurePartitions, listPartitions, uuidFloor } from "../server/src/history/partitions.js";
 import { applyRetention } from "../server/src/history/retention.js";
 import { createLogger } from "../server/src/logger.js";
@@ -53,7 +53,7 @@ describe("a database from before partitioning", () => {
 
   beforeAll(async () => {
     database = await createTestDatabase("history_upgrade");
-    pool = new pg.Pool({ connectionString: database.url, max: 4 });
+    pool = createPool(database.url, 4);
     // The schema as it was: every migration before partitioning.
     const migrations = fileURLToPath(new URL("../drizzle/migrations", import.meta.url));
     const before = await mkdtemp(join(tmpdir(), "conveyor-migrations-"));
@@ -132,7 +132,7 @@ describe("retention by partition", () => {
 
   beforeAll(async () => {
     database = await createTestDatabase("history_retention");
-    pool = new pg.Pool({ connectionString: database.url, max: 4 });
+    pool = createPool(database.url, 4);
     await migrateDatabase(pool, logger);
     db = createDatabase(pool);
   });

@@ -1,7 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { once } from "node:events";
+import { eventsChannel } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import pg from "pg";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { reapDeadWorkers } from "../server/src/workers/sql/reapDeadWorkers.js";
 import { collect, untilReceived } from "./fixtures/eventCollector.js";
 import { startFailoverProxy } from "./fixtures/failoverProxy.js";
 import {
@@ -190,6 +193,29 @@ describe("the event hub", () => {
     } finally {
       await slow.end();
       feed.stop();
+    }
+  });
+});
+
+describe("the events channel", () => {
+  it("carries a notification only for a statement that recorded events, with its highest id", async () => {
+    const listener = new pg.Client({ connectionString: database.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on("notification", ({ payload }) => heard.push(payload ?? ""));
+    try {
+      await listener.query(`listen ${eventsChannel}`);
+      // A worker's beat looks for dead workers and finds none: a transition that changes no run.
+      // Postgres commits notifying transactions one at a time, so it must not notify.
+      await reapDeadWorkers(app.conveyor.db, randomUUID(), 60_000);
+      const { id } = await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: {} });
+      const [queuedId] = await storedEventIds(id);
+      // Notifications arrive in commit order: the reap's, had there been one, came first.
+      const announces = (payload: string) => /^\d+$/.test(payload) && BigInt(payload) >= BigInt(String(queuedId));
+      await vi.waitFor(() => expect(heard.some(announces)).toBe(true));
+      expect(heard.filter((payload) => !/^\d+$/.test(payload))).toEqual([]);
+    } finally {
+      await listener.end();
     }
   });
 });

@@ -71,8 +71,22 @@ describe("GET /metrics on the API", () => {
     expect(value(cancelled, 'conveyor_runs_cancelled_total{task="conveyor.noop"}')).toBe(
       value(after, 'conveyor_runs_cancelled_total{task="conveyor.noop"}') + 1,
     );
-    // An emptied queue reads zero, not its last depth.
-    expect(cancelled.has('conveyor_queue_depth{queue="metrics-later",state="queued"}')).toBe(false);
+    // An emptied queue reads zero, not its last depth, and its series stays.
+    expect(cancelled.get('conveyor_queue_depth{queue="metrics-later",state="queued"}')).toBe(0);
+    expect(cancelled.get('conveyor_queue_oldest_age_seconds{queue="metrics-later"}')).toBe(0);
+  });
+
+  it("exports every series a panel or alert reads from the start, at 0: each task's outcomes, durations, the queues", async () => {
+    const samples = await scrape(metricsUrl, metricsToken);
+    for (const outcome of ["succeeded", "failed", "retried", "requeued"]) {
+      expect(samples.has(`conveyor_attempts_finished_total{task="email.send",outcome="${outcome}"}`)).toBe(true);
+      expect(samples.has(`conveyor_attempt_duration_seconds_count{task="email.send",outcome="${outcome}"}`)).toBe(true);
+    }
+    expect(samples.get('conveyor_runs_enqueued_total{task="image.resize"}')).toBe(0);
+    expect(samples.get('conveyor_queue_wait_seconds_count{task="image.resize"}')).toBe(0);
+    expect(samples.get('conveyor_cache_requests_total{namespace="users",result="bypass"}')).toBe(0);
+    expect(samples.has('conveyor_queue_depth{queue="",state="queued"}')).toBe(true);
+    expect(samples.has('conveyor_queue_oldest_age_seconds{queue=""}')).toBe(true);
   });
 
   it("counts cache misses and hits by namespace", async () => {

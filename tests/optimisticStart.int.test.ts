@@ -34,6 +34,12 @@ async function jobsOf(runId: string): Promise<number> {
   return rows.rows[0]?.n ?? 0;
 }
 
+/** Read as a number: the series prom-client hands out are live, and change under a later read. */
+async function refusedAttemptsOf(task: string): Promise<number> {
+  const series = (await metrics.attemptsRefused.get()).values.find((value) => value.labels.task === task);
+  return series?.value ?? 0;
+}
+
 describe("a run started from its job", () => {
   it("records its claim and its quick outcome in one update: run.started, then run.succeeded, in one transaction", async () => {
     const { id } = await app.client.runs.enqueue.mutate({ task: "conveyor.noop", input: {} });
@@ -64,9 +70,7 @@ describe("a run started from its job", () => {
   });
 
   it("aborts, discards and records nothing of an attempt whose claim is refused (its run cancelled after the job was fetched)", async () => {
-    const refusedBefore = (await metrics.attemptsRefused.get()).values.find(
-      (value) => value.labels.task === "test.watched",
-    );
+    const refusedBefore = await refusedAttemptsOf("test.watched");
     const { id } = await app.client.runs.enqueue.mutate({
       task: "test.watched",
       input: { ms: 30_000 },
@@ -83,8 +87,7 @@ describe("a run started from its job", () => {
     expect(watchedAttempts.get(id)).toEqual({ attempts: [1], aborted: ["ClaimRefusedError"] });
     expect((await eventsOf(id)).map((event) => event.type)).toEqual(["run.scheduled"]);
     expect(await app.client.runs.get.query({ id })).toMatchObject({ status: "cancelled", attempts: 0, output: null });
-    const refused = (await metrics.attemptsRefused.get()).values.find((value) => value.labels.task === "test.watched");
-    expect((refused?.value ?? 0) - (refusedBefore?.value ?? 0)).toBe(1);
+    expect((await refusedAttemptsOf("test.watched")) - refusedBefore).toBe(1);
   });
 
   it("starts again under the claim's own attempt number when the run moved on since its job was added", async () => {

@@ -1,3 +1,5 @@
+import { isHistoryRewound } from "@conveyor/shared";
+import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { isCallerMistake } from "./trpc";
 
@@ -41,10 +43,14 @@ export function useIsReconnecting(): boolean {
  * Reports a subscription's connection to the header, and starts it over when it is lost in a way
  * the link does not retry by itself: the stream answered with an HTTP error (as a proxy does while
  * the API is down), or it ended when it should not have (an API shutting down ends its streams).
- * A refused subscription (missing run, signed out) is left to the view to explain.
+ * One told that the database's history was rewound (a failover) starts over at once, and every
+ * query is fetched again. A refused subscription (missing run, signed out) is left to the view to explain.
  */
 export function useLiveConnection(subscription: SubscriptionState, options: { isEndExpected?: boolean } = {}): void {
   const { status, error, reset } = subscription;
+  const queryClient = useQueryClient();
+  // A failover lost events this view was sent: it starts over from what the database holds.
+  const isRewound = status === "error" && isHistoryRewound(error);
   const needsRestart =
     (status === "error" && !isCallerMistake(error)) || (status === "idle" && options.isEndExpected !== true);
   // `connecting` without an error is a first connection, or a restart of a lost one.
@@ -66,6 +72,12 @@ export function useLiveConnection(subscription: SubscriptionState, options: { is
       publish();
     };
   }, [isLost]);
+
+  useEffect(() => {
+    if (!isRewound) return;
+    void queryClient.invalidateQueries();
+    reset();
+  }, [isRewound, queryClient, reset]);
 
   useEffect(() => {
     if (!needsRestart) return;

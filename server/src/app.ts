@@ -3,17 +3,20 @@ import type pg from "pg";
 import { prepareAccess } from "./auth/firstStart.js";
 import { TokenAuthenticator } from "./auth/tokens.js";
 import { type BundledTaskSettings, bundledImplementations, bundledTaskSettings } from "./bundledTasks/bundled.js";
+import { cacheNamespaces } from "./cache/namespaces.js";
 import { invalidateAfter } from "./cache/procedures.js";
 import { ReadThroughCache } from "./cache/readThroughCache.js";
 import type { Config } from "./config/env.js";
 import { createDatabase, createPool, type Database } from "./db/client.js";
 import { ensureDatabase, redact } from "./db/ensureDatabase.js";
+import { checkSessionUrl } from "./db/sessionCheck.js";
 import { EventHub } from "./events/eventHub.js";
 import { SubscriptionLimiter } from "./events/subscriptionLimiter.js";
 import { createHttpServer, type HttpServer } from "./http/createHttpServer.js";
 import { startHealthServer } from "./http/healthServer.js";
 import { startMetricsServer } from "./http/metricsServer.js";
 import { type AppLogger, createLogger } from "./logger.js";
+import { seedMetrics } from "./metrics/metrics.js";
 import { repositoryRoot } from "./repositoryRoot.js";
 import { resolvesWithin } from "./resolvesWithin.js";
 import { createScheduleTickTask, scheduleTickCronItem, scheduleTickTaskName } from "./schedules/tick.js";
@@ -44,7 +47,10 @@ export interface ConveyorOptions {
 export interface Conveyor {
   /** Where the API listens, or null without the API role. */
   readonly url: string | null;
+  /** On DATABASE_URL: Conveyor's own statements. */
   readonly pool: pg.Pool;
+  /** On DIRECT_DATABASE_URL (the same pool when it is left out): graphile-worker's runner and the schema lock. */
+  readonly directPool: pg.Pool;
   readonly db: Database;
   readonly services: AppServices;
   /** The worker role's `GET /health` when `HEALTH_PORT` is set and the process serves no API. */
@@ -71,27 +77,61 @@ async function closeHttpServer(http: HttpServer, logger: AppLogger): Promise<voi
   await closed;
 }
 
+/**
+ * Creates the database if missing and checks the two URLs; returns the one for sessions. Before
+ * anything takes a session lock: migrations through a pooler in transaction mode would leave
+ * their advisory lock on whichever server connection took it.
+ */
+async function ensureDatabaseUrls(config: Config): Promise<string> {
+  const directUrl = config.DIRECT_DATABASE_URL ?? config.DATABASE_URL;
+  await ensureDatabase(directUrl);
+  await checkSessionUrl({ databaseUrl: config.DATABASE_URL, directUrl });
+  return directUrl;
+}
+
+/**
+ * `--migrate`: the database created if missing and migrated, then nothing more: an upgrade's
+ * first step (the Kubernetes migrations Job). Every role also migrates as it starts, under the
+ * same lock, so this is an ordering, not a requirement.
+ */
+export async function migrateOnly(config: Config, logger: AppLogger): Promise<void> {
+  const pool = createPool(await ensureDatabaseUrls(config), 2);
+  try {
+    await migrateDatabase(pool, logger);
+  } finally {
+    await pool.end();
+  }
+}
+
 /** Prepares the database and starts the roles asked for; `npm start`, the tests and the bench all come through here. */
 export async function startConveyor(options: ConveyorOptions): Promise<Conveyor> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  await ensureDatabase(config.DATABASE_URL);
+  const directUrl = await ensureDatabaseUrls(config);
   // graphile-worker wants a connection per job slot it runs, plus a few for the API and batches.
-  const pool = createPool(
-    config.DATABASE_URL,
-    options.worker ? Math.max(10, config.WORKER_CONCURRENCY * jobsPerTaskSlot + 4) : 10,
-  );
-  try {
-    await migrateDatabase(pool, logger);
-  } catch (error) {
+  const poolSize = options.worker ? Math.max(10, config.WORKER_CONCURRENCY * jobsPerTaskSlot + 4) : 10;
+  const pool = createPool(config.DATABASE_URL, poolSize);
+  // Sessions (graphile-worker's runner, the schema lock) on the direct URL when it is another.
+  const directPool = directUrl === config.DATABASE_URL ? pool : createPool(directUrl, options.worker ? poolSize : 2);
+  const endPools = async () => {
     await pool.end();
-    throw new Error(`could not migrate ${redact(config.DATABASE_URL)}`, { cause: error });
+    if (directPool !== pool) await directPool.end();
+  };
+  try {
+    await migrateDatabase(directPool, logger);
+  } catch (error) {
+    await endPools();
+    throw new Error(`could not migrate ${redact(directUrl)}`, { cause: error });
   }
   const db = createDatabase(pool);
   const settings = bundledTaskSettings(config);
   const implementations = (options.implementations ?? bundledImplementations)(db, settings);
   const catalog = new TaskCatalog(implementations.map((implementation) => implementation.definition));
-  const hub = options.api ? new EventHub(db, config.DATABASE_URL, logger, config.LIVE_BUFFER_EVENTS) : null;
+  seedMetrics(
+    catalog.all().map((task) => task.name),
+    cacheNamespaces,
+  );
+  const hub = options.api ? new EventHub(db, directUrl, logger, config.LIVE_BUFFER_EVENTS) : null;
   const services: AppServices = {
     db,
     catalog,
@@ -106,7 +146,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
     try {
       ({ firstToken } = await prepareAccess(db, { host: config.HOST, adminToken: config.CONVEYOR_ADMIN_TOKEN }));
     } catch (error) {
-      await pool.end();
+      await endPools();
       throw error;
     }
   }
@@ -114,12 +154,12 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
   const tick = createScheduleTickTask({ db, catalog, logger });
   const worker = options.worker
     ? await startWorker({
-        pool,
+        directPool,
         db,
         implementations,
         concurrency: config.WORKER_CONCURRENCY,
         localQueueSize: config.WORKER_LOCAL_QUEUE_SIZE,
-        databaseUrl: config.DATABASE_URL,
+        directUrl,
         extraTasks: {
           // The tick moves schedules' fire times and enqueues runs: their listings go stale.
           [scheduleTickTaskName]: (payload: unknown) => invalidateAfter(services, "scheduleFired", () => tick(payload)),
@@ -143,7 +183,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
     !options.api && worker && config.HEALTH_PORT !== undefined
       ? await startHealthServer({ db, hub: null, worker }, { port: config.HEALTH_PORT, host: config.HOST })
       : null;
-  const metricsSources = { db, pool, hub, worker, workerConcurrency: config.WORKER_CONCURRENCY };
+  const metricsSources = { db, catalog, pool, hub, worker, workerConcurrency: config.WORKER_CONCURRENCY };
   const metricsServer =
     !options.api && config.METRICS_PORT !== undefined
       ? await startMetricsServer(
@@ -180,6 +220,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
     healthUrl: healthServer?.url ?? null,
     metricsUrl: metricsServer?.url ?? (url ? `${url}/metrics` : null),
     pool,
+    directPool,
     db,
     services,
     loginUrl,
@@ -194,7 +235,7 @@ export async function startConveyor(options: ConveyorOptions): Promise<Conveyor>
         await metricsServer?.close();
         await worker?.stop();
         await services.cache.close();
-        await pool.end();
+        await endPools();
       })();
       return closing;
     },

@@ -18,6 +18,17 @@ export function formatIssue(issue: InputIssue): string {
   return issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message;
 }
 
+/** A subscriber's resume point is ahead of the database's history (see `isAheadOfHistory`). */
+export class HistoryRewoundError extends Error {
+  override name = "HistoryRewoundError";
+  constructor(readonly eventId: number) {
+    super(
+      `history rewound: event ${eventId} is no longer in the database (a failover lost its newest commits); ` +
+        "subscribe again without lastEventId and reload what you showed since that event",
+    );
+  }
+}
+
 /** A run, flow or other record the caller named does not exist. */
 export class NotFoundError extends Error {
   override name = "NotFoundError";

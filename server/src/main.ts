@@ -2,26 +2,33 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type Conveyor, defaultStaticDir, startConveyor } from "./app.js";
+import { type Conveyor, defaultStaticDir, migrateOnly, startConveyor } from "./app.js";
 import { UnsafeBindError } from "./auth/firstStart.js";
 import { ConfigError, loadConfig } from "./config/env.js";
 import { createLogger } from "./logger.js";
 import { startTracing, stopTracing } from "./tracing/tracing.js";
 
-const usage = `usage: conveyor [--api] [--worker] [--headless]
+const usage = `usage: conveyor [--api] [--worker] [--headless] | --migrate
   With neither flag, runs the API, the web UI and a worker in one process.
-  --headless serves the API without the web UI (and never builds it).`;
+  --headless serves the API without the web UI (and never builds it).
+  --migrate creates the database if missing, applies the migrations and exits.`;
 
-function parseRoles(): { api: boolean; worker: boolean; headless: boolean } {
+function parseRoles(): { api: boolean; worker: boolean; headless: boolean; migrate: boolean } {
   try {
     const { values } = parseArgs({
-      options: { api: { type: "boolean" }, worker: { type: "boolean" }, headless: { type: "boolean" } },
+      options: {
+        api: { type: "boolean" },
+        worker: { type: "boolean" },
+        headless: { type: "boolean" },
+        migrate: { type: "boolean" },
+      },
     });
     const neither = !values.api && !values.worker;
     return {
       api: neither || values.api === true,
       worker: neither || values.worker === true,
       headless: values.headless === true,
+      migrate: values.migrate === true,
     };
   } catch (error) {
     console.error(`${(error as Error).message}\n${usage}`);
@@ -50,6 +57,12 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL);
+  if (roles.migrate) {
+    await migrateOnly(config, logger);
+    logger.info("database migrated");
+    // A Job is complete when its process exits: nothing may hold it open.
+    process.exit(0);
+  }
   const roleNames = [roles.api ? "api" : null, roles.worker ? "worker" : null].filter(Boolean).join("+");
   if (startTracing(`conveyor-${roleNames}`)) logger.info("exporting traces over OTLP");
   if (roles.api && !roles.headless) ensureClientBuilt();

@@ -1,4 +1,4 @@
-import { hasRole, type Role } from "@conveyor/shared";
+import { hasRole, historyRewoundReason, type Role } from "@conveyor/shared";
 import { SpanKind } from "@opentelemetry/api";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
@@ -7,7 +7,14 @@ import type { Principal, TokenAuthenticator } from "./auth/tokens.js";
 import type { CacheNamespace } from "./cache/namespaces.js";
 import type { ReadThroughCache } from "./cache/readThroughCache.js";
 import type { Database } from "./db/client.js";
-import { formatIssue, InputError, type InputIssue, issuesFromZod, NotFoundError } from "./errors.js";
+import {
+  formatIssue,
+  HistoryRewoundError,
+  InputError,
+  type InputIssue,
+  issuesFromZod,
+  NotFoundError,
+} from "./errors.js";
 import type { EventHub } from "./events/eventHub.js";
 import type { LiveConnection } from "./events/liveConnection.js";
 import { wireTransformer } from "./events/liveWire.js";
@@ -68,7 +75,12 @@ const t = initTRPC
         ...shape,
         // Zod's default message is a JSON dump; a caller wants "input.userId: expected number".
         message: issues ? issues.map(formatIssue).join("; ") : shape.message,
-        data: { ...shape.data, issues },
+        data: {
+          ...shape.data,
+          issues,
+          // What a subscriber acts on (`isHistoryRewound` in shared): reload rather than resume.
+          reason: error.cause instanceof HistoryRewoundError ? historyRewoundReason : null,
+        },
       };
     },
   });

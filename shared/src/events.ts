@@ -83,3 +83,21 @@ export const eventFeedInputSchema = z.strictObject({
   lastEventId,
 });
 export type EventFeedInput = z.infer<typeof eventFeedInputSchema>;
+
+/**
+ * `data.reason` of the PRECONDITION_FAILED error that ends a subscription whose resume point is no
+ * longer in the database's history: a failover to an asynchronous replica lost the newest commits,
+ * events the subscriber had already been sent among them.
+ */
+export const historyRewoundReason = "history-rewound";
+
+/**
+ * Whether a subscription ended because the database's history was rewound past its resume point.
+ * What it showed after the last event still stored never happened as far as the database knows:
+ * subscribe again without `lastEventId` and reload what was derived from those events.
+ */
+export function isHistoryRewound(error: unknown): boolean {
+  if (typeof error !== "object" || error === null || !("data" in error)) return false;
+  const { data } = error;
+  return typeof data === "object" && data !== null && "reason" in data && data.reason === historyRewoundReason;
+}

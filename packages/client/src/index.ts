@@ -12,6 +12,7 @@ export {
   emailSend,
   httpFetch,
   imageResize,
+  isHistoryRewound,
   type LiveEvent,
   noop,
   type Run,

@@ -1,4 +1,11 @@
-import type { LiveEvent, Run, RunProgress, TaskDefinition, TaskOutput } from "@conveyor/shared";
+import {
+  isHistoryRewound,
+  type LiveEvent,
+  type Run,
+  type RunProgress,
+  type TaskDefinition,
+  type TaskOutput,
+} from "@conveyor/shared";
 import { type BundledTask, type BundledTaskName, taskNamed } from "./bundled.js";
 import type { ConveyorClient } from "./createClient.js";
 import { RunCancelledError, RunFailedError, TaskMismatchError, WaitTimeoutError } from "./errors.js";
@@ -107,7 +114,16 @@ export function waitFor(
             fail(error); // a throwing callback ends the wait rather than vanishing inside the link
           }
         },
-        onError: fail,
+        onError: (error) => {
+          if (!isHistoryRewound(error)) {
+            fail(error);
+            return;
+          }
+          // A failover lost events this wait was sent: the run's stored history is what counts.
+          lastEventId = undefined;
+          cancelReason = null;
+          watch();
+        },
         onComplete: () => {
           if (!isSettled) void conclude();
         },

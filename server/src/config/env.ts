@@ -8,6 +8,12 @@ const envSchema = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" })
     .default("postgres://postgres@127.0.0.1:5432/conveyor"),
+  /**
+   * The same database for sessions: LISTEN, migrations and graphile-worker's runner (which LISTENs and
+   * prepares its statements). Set it when DATABASE_URL is a pooler in transaction mode (PgBouncer);
+   * left out, DATABASE_URL serves both.
+   */
+  DIRECT_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }).optional(),
   /** Redis for the listings' read-through cache; everything works without it, slower. */
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// URL" }).default("redis://127.0.0.1:6379"),
   /** Prefix of every cache key, so deployments (and test runs) sharing a Redis never collide. */
@@ -93,6 +99,9 @@ const envSchema = z.object({
 });
 
 export type Config = z.infer<typeof envSchema>;
+
+/** The environment variables the server reads, by name. */
+export const configVariables: readonly string[] = Object.keys(envSchema.shape);
 
 export class ConfigError extends Error {
   override name = "ConfigError";

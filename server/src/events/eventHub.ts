@@ -5,6 +5,7 @@ import { ListenConnection } from "../db/listenConnection.js";
 import type { AppLogger } from "../logger.js";
 import { metrics } from "../metrics/metrics.js";
 import { EventChannel, type SubscriberTooSlowError } from "./eventChannel.js";
+import { isAheadOfHistory, timelineOf } from "./eventIds.js";
 import type { LiveFilter } from "./liveFilter.js";
 import { shareBatch } from "./liveWire.js";
 import {
@@ -222,6 +223,10 @@ export class EventHub {
     for (;;) {
       const rows = await readEvents(this.db, { after: this.#deliveredUpTo, limit: pageSize });
       if (rows.length === 0) return;
+      if (await this.#isRewound(rows[0])) {
+        this.#rewind();
+        return;
+      }
       const ready: LiveEvent[] = [];
       let expected = this.#deliveredUpTo + 1;
       let hole: number | null = null;
@@ -255,6 +260,44 @@ export class EventHub {
       }
       if (rows.length < pageSize) return;
     }
+  }
+
+  /**
+   * Whether the database no longer holds what this hub delivered: checked when events of a newer
+   * timeline first appear (a failover), so the steady path never pays for it.
+   */
+  async #isRewound(first: LiveEvent | undefined): Promise<boolean> {
+    if (!first || this.#deliveredUpTo === 0 || timelineOf(first.id) === timelineOf(this.#deliveredUpTo)) return false;
+    return isAheadOfHistory(this.db, this.#deliveredUpTo);
+  }
+
+  /**
+   * After a failover lost events this hub delivered: its subscribers are cut as at shutdown, so
+   * each reconnects with its last event id and is told whether it saw lost events (the resume
+   * check in `streamEvents`); the horizon starts over from what the database holds.
+   */
+  #rewind(): void {
+    this.logger.warn(
+      { deliveredUpTo: this.#deliveredUpTo },
+      "the database no longer holds events this process delivered (failover to a replica that had not received them); subscribers reconnect and are told",
+    );
+    this.#cutSubscribers(
+      new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "the database's history was rewound; reconnect" }),
+    );
+    this.#holesSeenAt.clear();
+    this.#slowHolesLogged.clear();
+    // As at start: the next subscription brings the horizon up to what the database holds.
+    this.#deliveredUpTo = 0;
+    this.#isHorizonCurrent = false;
+  }
+
+  /** Ends every subscription with `error` (clients retry it) and forgets them. */
+  #cutSubscribers(error: TRPCError): void {
+    for (const subscriber of this.#subscribers.subscribers()) {
+      subscriber.onStop?.();
+      subscriber.channel.close(error);
+    }
+    this.#subscribers.clear();
   }
 
   /**
@@ -307,11 +350,7 @@ export class EventHub {
       code: "SERVICE_UNAVAILABLE",
       message: "the API process is shutting down; reconnect",
     });
-    for (const subscriber of this.#subscribers.subscribers()) {
-      subscriber.onStop?.();
-      subscriber.channel.close(shuttingDown);
-    }
-    this.#subscribers.clear();
+    this.#cutSubscribers(shuttingDown);
     // Their channels are closed: what waits on them learns so from the channel.
     for (const resolve of this.#awaitingHorizon.splice(0)) resolve();
     await this.#listener.stop();

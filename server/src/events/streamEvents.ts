@@ -1,6 +1,9 @@
 import type { LiveEvent } from "@conveyor/shared";
+import { TRPCError } from "@trpc/server";
 import type { Executor } from "../db/client.js";
+import { HistoryRewoundError } from "../errors.js";
 import type { EventHub } from "./eventHub.js";
+import { isAheadOfHistory } from "./eventIds.js";
 import type { LiveConnection } from "./liveConnection.js";
 import { filterSql, type LiveFilter } from "./liveFilter.js";
 import { slicesOf } from "./liveWire.js";
@@ -21,6 +24,13 @@ export interface StreamOptions {
 }
 
 const backlogPage = 1_000;
+
+/** A resume point ahead of the database's history ends the subscription, never resumes it silently. */
+async function refuseRewoundResume(db: Executor, after: number): Promise<void> {
+  if (!(await isAheadOfHistory(db, after))) return;
+  const cause = new HistoryRewoundError(after);
+  throw new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
+}
 
 /** The events up to and including the first that ends the stream, and whether one did. */
 async function upToLast(
@@ -52,6 +62,7 @@ export async function* streamEvents(hub: EventHub, db: Executor, options: Stream
     onStop: () => connection?.restart?.(),
   });
   try {
+    if (options.after) await refuseRewoundResume(db, options.after);
     await subscription.ready;
     const upTo = hub.deliveredUpTo;
     cursor = options.after ?? upTo;

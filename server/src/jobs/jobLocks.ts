@@ -19,6 +19,32 @@ export function unlockJobsCtes(isReleased: SQL): SQL {
     )`;
 }
 
+/**
+ * The CTEs `unlocked_jobs` and `unlocked_queues` that release what this worker holds under
+ * `lockIds` without working on it: jobs locked longer ago than `olderThanMs` that are not in
+ * `inFlight` (the job ids its task functions are running), and queue locks no job in flight
+ * needs. A lock can be taken without its worker knowing: a fetch that committed on the server
+ * while its connection was cut (a backend terminated while its commit waited for a synchronous
+ * standby reports an error for a transaction that committed), after which graphile-worker fetched
+ * again. Such a job would stay locked for as long as its worker beats.
+ */
+export function strayLocksCtes(lockIds: readonly string[], inFlight: readonly string[], olderThanMs: number): SQL {
+  const mine = sql`locked_by in (select jsonb_array_elements_text(${JSON.stringify(lockIds)}::jsonb))`;
+  const running = sql`(select jsonb_array_elements_text(${JSON.stringify(inFlight)}::jsonb)::bigint)`;
+  return sql`unlocked_jobs as (
+      update graphile_worker._private_jobs set locked_at = null, locked_by = null
+      where ${mine} and locked_at < now() - ${olderThanMs}::int * interval '1 millisecond'
+        and id not in ${running}
+      returning id
+    ), unlocked_queues as (
+      update graphile_worker._private_job_queues set locked_at = null, locked_by = null
+      where ${mine} and locked_at < now() - ${olderThanMs}::int * interval '1 millisecond'
+        and id not in (select job_queue_id from graphile_worker._private_jobs
+          where id in ${running} and job_queue_id is not null)
+      returning id
+    )`;
+}
+
 /** A graphile-worker job as the worker that holds it knows it. */
 export interface HeldJob {
   id: string;

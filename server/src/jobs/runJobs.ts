@@ -109,6 +109,16 @@ export function runIdsWithJobs(task?: string): SQL {
     from graphile_worker._private_jobs where ${ofTask} key like ${`${runJobKeyPrefix}%`}`;
 }
 
+/**
+ * True for a run (its id in column `runId`) that has no job. Every statement that leaves a run
+ * pending or running gives it its job in the same transaction, so such a run lost its job to a
+ * commit the database lost: an outcome that ended the job, then a failover to a replica that never
+ * received it, while graphile-worker's own completion of the job reached the new primary.
+ */
+export function hasNoJob(runId: string): SQL {
+  return sql`not exists (select from graphile_worker._private_jobs j where j.key = ${runJobKeyPrefix} || ${sql.raw(runId)})`;
+}
+
 /** Removes the jobs of these runs; a locked job is left alone (graphile-worker's `remove_job`). */
 export async function removeRunJobs(db: Executor, runIds: readonly string[]): Promise<void> {
   if (runIds.length === 0) return;

@@ -8,6 +8,13 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 
+/** The outcomes an attempt is counted under (`conveyor_attempts_finished_total{outcome}`). */
+export const attemptOutcomes = ["succeeded", "failed", "retried", "requeued", "suspended", "deferred"] as const;
+export type AttemptOutcomeLabel = (typeof attemptOutcomes)[number];
+
+/** What a read-through cache lookup came to (`conveyor_cache_requests_total{result}`). */
+export const cacheResults = ["hit", "miss", "bypass", "error"] as const;
+
 const taskDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 export const metrics = {
@@ -119,3 +126,24 @@ export const metrics = {
     registers: [registry],
   }),
 };
+
+/**
+ * Every series a dashboard panel or an alert reads exists from the start, at 0, for every task
+ * this process knows and every cache namespace: a rate over "nothing yet" is then 0, not "No
+ * data", and a failure share is 0 % before the first failure.
+ */
+export function seedMetrics(tasks: readonly string[], cacheNamespaces: readonly string[]): void {
+  for (const task of tasks) {
+    metrics.runsEnqueued.inc({ task }, 0);
+    metrics.attemptsStarted.inc({ task }, 0);
+    metrics.attemptsRefused.inc({ task }, 0);
+    metrics.runsCancelled.inc({ task }, 0);
+    metrics.queueWait.zero({ task });
+    for (const outcome of attemptOutcomes) {
+      metrics.attemptsFinished.inc({ task, outcome }, 0);
+      metrics.attemptDuration.zero({ task, outcome });
+    }
+  }
+  for (const namespace of cacheNamespaces)
+    for (const result of cacheResults) metrics.cacheRequests.inc({ namespace, result }, 0);
+}

@@ -20,14 +20,14 @@ export const maintenanceCronItem: CronItem = {
  * those past retention, under the schema lock migrations take.
  */
 export function historyMaintenanceTask(options: {
-  pool: pg.Pool;
+  directPool: pg.Pool;
   db: Database;
   succeededRetentionMs: number;
   eventRetentionMs: number;
   logger: AppLogger;
 }): Record<string, Task> {
   const maintain: Task = async () => {
-    const report = await withSchemaLock(options.pool, () =>
+    const report = await withSchemaLock(options.directPool, () =>
       maintainHistory(options.db, Date.now(), {
         succeededRetentionMs: options.succeededRetentionMs,
         eventRetentionMs: options.eventRetentionMs,

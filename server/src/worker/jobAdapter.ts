@@ -26,6 +26,8 @@ export function runJobTask(options: {
   executor: RunExecutor;
   /** graphile-worker's lock ids in this process: a dead worker's jobs are found by these. */
   lockIds: Set<string>;
+  /** The ids of the jobs whose task functions are running now. */
+  jobsInFlight: Set<string>;
   /** Records the lock ids with the worker's heartbeat. */
   heartbeats: Pick<HeartbeatLoop, "beatNow">;
 }): Task {
@@ -38,15 +40,20 @@ export function runJobTask(options: {
       options.lockIds.add(lockedBy);
       await options.heartbeats.beatNow();
     }
-    applyJobDisposition(
-      await options.executor.runJob({
-        runId,
-        task: helpers.job.task_identifier,
-        start: start ?? null,
-        dueAt: helpers.job.run_at,
-        job: lockedBy ? { id: helpers.job.id, lockedBy } : null,
-      }),
-    );
+    options.jobsInFlight.add(helpers.job.id);
+    try {
+      applyJobDisposition(
+        await options.executor.runJob({
+          runId,
+          task: helpers.job.task_identifier,
+          start: start ?? null,
+          dueAt: helpers.job.run_at,
+          job: lockedBy ? { id: helpers.job.id, lockedBy } : null,
+        }),
+      );
+    } finally {
+      options.jobsInFlight.delete(helpers.job.id);
+    }
   };
 }
 

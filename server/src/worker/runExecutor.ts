@@ -6,7 +6,7 @@ import type { Database } from "../db/client.js";
 import type { HeldJob } from "../jobs/jobLocks.js";
 import type { JobStart } from "../jobs/runJobs.js";
 import type { AppLogger } from "../logger.js";
-import { metrics } from "../metrics/metrics.js";
+import { type AttemptOutcomeLabel, metrics } from "../metrics/metrics.js";
 import { recordAttemptsWithFlows } from "../runs/recordAttemptsWithFlows.js";
 import type { ClaimedRun } from "../runs/sql/claimRuns.js";
 import { deferRun } from "../runs/sql/deferRun.js";
@@ -53,7 +53,7 @@ const dispositionAfter: Record<AttemptOutcome["kind"], "complete" | "replaced"> 
 };
 
 /** How an attempt outcome is named in the metrics. */
-const outcomeLabel: Record<AttemptOutcome["kind"], string> = {
+const outcomeLabel: Record<AttemptOutcome["kind"], AttemptOutcomeLabel> = {
   succeeded: "succeeded",
   failed: "failed",
   retry: "retried",

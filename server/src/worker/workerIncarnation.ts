@@ -18,12 +18,15 @@ import { watchRunner } from "./runnerFailures.js";
 import type { TaskImplementation } from "./taskImplementation.js";
 
 export interface WorkerOptions {
-  /** The process's pool; graphile-worker takes a connection per job in flight from it. */
-  pool: pg.Pool;
-  /** The same pool, for Conveyor's own statements. */
+  /**
+   * Sessions on DIRECT_DATABASE_URL: graphile-worker's runner (it LISTENs and prepares its
+   * statements, and takes a connection per job fetch and completion) and the schema lock.
+   */
+  directPool: pg.Pool;
+  /** Conveyor's own statements, on DATABASE_URL (which may be a pooler in transaction mode). */
   db: Database;
-  /** For the worker's own LISTEN connection (cancellations, pauses). */
-  databaseUrl: string;
+  /** For the worker's own LISTEN connection (cancellations, pauses): DIRECT_DATABASE_URL. */
+  directUrl: string;
   /** The tasks this worker runs; jobs of other tasks are left to other workers. */
   implementations: readonly TaskImplementation[];
   /** Task slots: attempts whose code runs at once (WORKER_CONCURRENCY, 24 by default). */
@@ -119,17 +122,20 @@ export async function startIncarnation(
   });
   // graphile-worker locks jobs under ids of its own; a dead worker's locks are found by these.
   const lockIds = new Set<string>();
+  const jobsInFlight = new Set<string>();
   const heartbeats = new HeartbeatLoop({
     db: options.db,
     workerId,
     lockIds,
+    // With a local queue, fetched jobs wait locked before they run: not stray, so left alone.
+    jobsInFlight: options.localQueueSize > 0 ? null : jobsInFlight,
     heartbeatMs: options.heartbeatMs,
     deadAfterMs: options.deadAfterMs,
     afterBeat: () => paused.refresh(),
     onSilent: (reason) => fail(reason),
     logger,
   });
-  const runTask = runJobTask({ executor, lockIds, heartbeats });
+  const runTask = runJobTask({ executor, lockIds, jobsInFlight, heartbeats });
   const taskList: TaskList = {
     ...Object.fromEntries([...implementations.keys()].map((name) => [name, runTask])),
     ...historyMaintenanceTask({ ...options, logger }),
@@ -148,7 +154,7 @@ export async function startIncarnation(
   events.on("worker:create", ({ worker }) => lockIds.add(worker.workerId));
 
   const runner = await run({
-    pgPool: releaseOncePool(options.pool),
+    pgPool: releaseOncePool(options.directPool),
     taskList,
     parsedCronItems: parseCronItems([maintenanceCronItem, ...(options.extraCronItems ?? [])]),
     noHandleSignals: true,
@@ -180,7 +186,7 @@ export async function startIncarnation(
   };
   watchRunner(runner, events, fail);
   const control = new ControlListener(
-    options.databaseUrl,
+    options.directUrl,
     { onCancel: (runIds) => executor.cancel(runIds), onPausesChanged: () => void paused.refresh() },
     logger,
   );

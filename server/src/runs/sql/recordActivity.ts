@@ -4,6 +4,7 @@ import type { Executor } from "../../db/client.js";
 import { uuidArray } from "../../db/uuidArray.js";
 import { notifyEvents } from "../../transitions/notifyEvents.js";
 import { heldByAttempt } from "../../transitions/runTransition.js";
+import { commitWithoutFlushWait } from "./commitWithoutFlushWait.js";
 
 export interface LogLine {
   level: LogLevel;
@@ -24,6 +25,9 @@ export interface Activity {
 /**
  * Stores progress on the run and appends progress and log events, for a batch of attempts, in
  * one statement. Progress of an attempt that no longer holds its run is dropped; logs are kept.
+ * Commits without waiting for the flush, as outcomes do: the attempt's job ends in a later,
+ * flushed commit, and its notification would otherwise hold every other notifying commit behind
+ * this one's flush.
  */
 export async function recordActivity(db: Executor, activities: readonly Activity[]): Promise<void> {
   const progressRows = activities
@@ -64,6 +68,6 @@ export async function recordActivity(db: Executor, activities: readonly Activity
         run_id uuid, flow_id uuid, type text, payload jsonb, created_at timestamptz)
       returning id
     )
-    select (select count(*) from progressed) as progressed,
+    select (select count(*) from progressed) as progressed, ${commitWithoutFlushWait},
       ${notifyEvents("recorded")}`);
 }
