@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { applyRetention } from "../server/src/history/retention.js";
 import { jobsPerTaskSlot } from "../server/src/worker/startWorker.js";
+import { awaitFreshWindow, windowEndAfterDeferral } from "./fixtures/rateWindows.js";
 import {
   isFinished,
   isRunning,
@@ -11,7 +12,7 @@ import {
   waitForEvents,
   waitForRun,
 } from "./fixtures/testConveyor.js";
-import { exclusiveGauge } from "./fixtures/testTasks.js";
+import { exclusiveGauge, limited } from "./fixtures/testTasks.js";
 
 const { database, app } = await startFileConveyor("control");
 
@@ -189,6 +190,8 @@ describe("enqueue options", () => {
   });
 
   it("a cluster-wide rate limit defers the runs over it to the next window", async () => {
+    const windowMs = limited.defaults.rateLimit?.perMs ?? 0;
+    await awaitFreshWindow(windowMs);
     const { ids } = await app.client.runs.enqueueMany.mutate({
       items: Array.from({ length: 5 }, (_, n) => ({ task: "test.limited", input: { n } })),
     });
@@ -205,7 +208,7 @@ describe("enqueue options", () => {
     expect(settled.succeeded).toHaveLength(2);
     expect(settled.deferred).toHaveLength(3);
     for (const run of settled.deferred) {
-      expect(run.runAt.getTime()).toBeGreaterThan(Date.now());
+      expect(run.runAt.getTime()).toBe(await windowEndAfterDeferral(app.conveyor.db, run.id, windowMs));
       expect(run.attempts).toBe(0);
     }
   });

@@ -1,6 +1,7 @@
 import { noop, type Run } from "@conveyor/shared";
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
+import { awaitFreshWindow, windowEndAfterDeferral } from "./fixtures/rateWindows.js";
 import { badRequest } from "./fixtures/rejection.js";
 import {
   isFinished,
@@ -76,7 +77,10 @@ async function firstRunOf(tenant: string): Promise<string | undefined> {
 }
 
 describe("per-key rate limits", () => {
+  const windowMs = hostLimited.defaults.rateLimit?.perMs ?? 0;
+
   it("lets two starts a minute per host through and defers the third of the same host without using an attempt", async () => {
+    await awaitFreshWindow(windowMs);
     const { ids } = await app.client.runs.enqueueMany.mutate({
       items: [
         ...[1, 2, 3].map((n) => ({ task: hostLimited.name, input: { host: "api.example.com", n } })),
@@ -89,7 +93,7 @@ describe("per-key rate limits", () => {
     const example = runs.slice(0, 3);
     expect(example.filter((run) => run.status === "succeeded")).toHaveLength(2);
     const deferred = example.find((run) => run.status === "scheduled");
-    expect(deferred?.runAt.getTime()).toBeGreaterThan(Date.now());
+    expect(deferred?.runAt.getTime()).toBe(await windowEndAfterDeferral(app.conveyor.db, deferred?.id ?? "", windowMs));
     expect(await eventTypes(deferred?.id ?? "")).toEqual(["run.queued", "run.started", "run.scheduled"]);
     expect(runs[3]?.status).toBe("succeeded");
   });
