@@ -28,7 +28,7 @@ import { createTestDatabase } from "./fixtures/testDatabase.js";
  * (lost_job_sweeps): the upgrade changes a column default every event insert uses and adds a
  * table only the new workers know.
  */
-const previousRelease = "c22072401c68f53df2a7afdb2fd0360071ecb950";
+const previousRelease = "4cd7998e7e07401e6a914311d0ae46e3a6c0049d";
 
 const run = promisify(execFile);
 
