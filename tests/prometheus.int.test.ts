@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { spawnConveyorProcess } from "./fixtures/conveyorProcess.js";
+import { pollUntil } from "./fixtures/pollUntil.js";
 import { startProcessTestbed } from "./fixtures/processTestbed.js";
 import { type Prometheus, startPrometheus } from "./fixtures/prometheus.js";
 import { createApiClient, isFinished, waitForRun } from "./fixtures/testConveyor.js";
@@ -29,13 +30,15 @@ async function dashboardQueries(): Promise<string[]> {
 
 /** Resolves with `probe`'s first result that `isDone` accepts, asking Prometheus again as it scrapes. */
 async function untilPrometheus<T>(probe: () => Promise<T>, isDone: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (isDone(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  let last: T | undefined;
+  return pollUntil(
+    async () => {
+      last = await probe();
+      return isDone(last) ? last : undefined;
+    },
+    () => `${what}: still ${JSON.stringify(last)}`,
+    { intervalMs: 250 },
+  );
 }
 
 /** The single value of `expr`, or null when it has no series. */

@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
 import superjson from "superjson";
 import type { AppLogger } from "../logger.js";
-import { metrics } from "../metrics/metrics.js";
+import { countCacheRequest } from "../metrics/metrics.js";
 import type { NamespaceStats } from "./namespaceStats.js";
 import { type CacheNamespace, cacheNamespaces } from "./namespaces.js";
 
@@ -157,12 +157,12 @@ export class ReadThroughCache {
     const { generation, serialized } = await this.#lookup(namespace, hash, stats);
     if (serialized !== null) {
       stats.hits += 1;
-      metrics.cacheRequests.inc({ namespace, result: "hit" });
+      countCacheRequest(namespace, "hit");
       return superjson.parse<T>(serialized);
     }
     if (generation === null) stats.bypasses += 1;
     else stats.misses += 1;
-    metrics.cacheRequests.inc({ namespace, result: generation === null ? "bypass" : "miss" });
+    countCacheRequest(namespace, generation === null ? "bypass" : "miss");
 
     const flightKey = `${namespace}:${generation ?? "bypass"}:${hash}`;
     const pending = this.#inFlight.get(flightKey);
@@ -194,7 +194,7 @@ export class ReadThroughCache {
     const { serialized } = await this.#lookup(namespace, queryHash(query), stats);
     if (serialized !== null) {
       stats.hits += 1;
-      metrics.cacheRequests.inc({ namespace, result: "hit" });
+      countCacheRequest(namespace, "hit");
     }
     return serialized;
   }
@@ -216,7 +216,7 @@ export class ReadThroughCache {
         return { generation, serialized: value };
       } catch (error) {
         stats.errors += 1;
-        metrics.cacheRequests.inc({ namespace, result: "error" });
+        countCacheRequest(namespace, "error");
         this.#down(error);
         return { generation: null, serialized: null };
       }
@@ -248,7 +248,7 @@ export class ReadThroughCache {
       this.#local.set(`${namespace}:${hash}`, { generation, serialized }, { ttl });
     } catch (error) {
       stats.errors += 1;
-      metrics.cacheRequests.inc({ namespace, result: "error" });
+      countCacheRequest(namespace, "error");
       this.#down(error);
     }
   }

@@ -44,15 +44,6 @@ async function refreshGauges({ db, catalog, pool, hub, worker, workerConcurrency
     metrics.hubLag.set(lag);
   }
   const depth = new Map((await readQueueDepth(db)).map((row) => [row.queue ?? "", row]));
-  // Set, never deleted: a queue that drained reads 0, which an alert and an autoscaler can tell
-  // from a target that stopped reporting.
-  for (const queue of depth.keys()) if (!isPerKeyQueue(catalog, queue)) seenQueues.add(queue);
-  for (const queue of new Set([...declaredQueues(catalog), ...seenQueues, ...depth.keys()])) {
-    const row = depth.get(queue);
-    metrics.queueDepth.set({ queue, state: "queued" }, row?.queued ?? 0);
-    metrics.queueDepth.set({ queue, state: "running" }, row?.running ?? 0);
-    metrics.queueOldestAge.set({ queue }, row?.oldestQueuedSeconds ?? 0);
-  }
   // Per-key queues (one per key) come and go with their runs, so their series do too.
   for (const queue of perKeyQueuesShown)
     if (!depth.has(queue)) {
@@ -61,7 +52,15 @@ async function refreshGauges({ db, catalog, pool, hub, worker, workerConcurrency
       metrics.queueOldestAge.remove({ queue });
       perKeyQueuesShown.delete(queue);
     }
-  for (const queue of depth.keys()) if (isPerKeyQueue(catalog, queue)) perKeyQueuesShown.add(queue);
+  for (const queue of depth.keys()) (isPerKeyQueue(catalog, queue) ? perKeyQueuesShown : seenQueues).add(queue);
+  // Any other queue's series is set, never deleted: one that drained reads 0, which an alert and
+  // an autoscaler can tell from a target that stopped reporting.
+  for (const queue of new Set([...declaredQueues(catalog), ...seenQueues, ...perKeyQueuesShown])) {
+    const row = depth.get(queue);
+    metrics.queueDepth.set({ queue, state: "queued" }, row?.queued ?? 0);
+    metrics.queueDepth.set({ queue, state: "running" }, row?.running ?? 0);
+    metrics.queueOldestAge.set({ queue }, row?.oldestQueuedSeconds ?? 0);
+  }
 }
 
 /** Queues other than per-key ones that this process has seen runs in since it started. */

@@ -1,48 +1,42 @@
 import { type SQL, sql } from "drizzle-orm";
 
 /**
- * The CTEs `unlocked_jobs` and `unlocked_queues` that release graphile-worker's locks on jobs and
- * job queues matching `isReleased` (over the private tables' `locked_by` and `locked_at`), so
- * another worker may take them at once; graphile-worker alone waits four hours. Data-modifying
- * CTEs run to completion whether the statement reads them or not. What these rely on is checked
- * in tests/graphileWorkerContract.int.test.ts.
+ * The CTEs `unlocked_jobs` and `unlocked_queues` that release graphile-worker's locks on jobs
+ * matching `isReleased` and on job queues matching `isQueueReleased` (over the private tables'
+ * `locked_by`, `locked_at` and `id`), so another worker may take them at once; graphile-worker
+ * alone waits four hours. Data-modifying CTEs run to completion whether the statement reads them
+ * or not. What these rely on is checked in tests/graphileWorkerContract.int.test.ts.
  */
-export function unlockJobsCtes(isReleased: SQL): SQL {
+export function unlockJobsCtes(isReleased: SQL, isQueueReleased: SQL = isReleased): SQL {
   return sql`unlocked_jobs as (
       update graphile_worker._private_jobs set locked_at = null, locked_by = null
       where ${isReleased}
       returning id
     ), unlocked_queues as (
       update graphile_worker._private_job_queues set locked_at = null, locked_by = null
-      where ${isReleased}
+      where ${isQueueReleased}
       returning id
     )`;
 }
 
 /**
- * The CTEs `unlocked_jobs` and `unlocked_queues` that release what this worker holds under
- * `lockIds` without working on it: jobs locked longer ago than `olderThanMs` that are not in
- * `inFlight` (the job ids its task functions are running), and queue locks no job in flight
- * needs. A lock can be taken without its worker knowing: a fetch that committed on the server
- * while its connection was cut (a backend terminated while its commit waited for a synchronous
- * standby reports an error for a transaction that committed), after which graphile-worker fetched
- * again. Such a job would stay locked for as long as its worker beats.
+ * The CTEs of `unlockJobsCtes` for what this worker holds under `lockIds` without working on it:
+ * jobs locked longer ago than `olderThanMs` that are not in `inFlight` (the job ids its task
+ * functions are running), and queue locks no job in flight needs. A lock can be taken without its
+ * worker knowing: a fetch that committed on the server while its connection was cut (a backend
+ * terminated while its commit waited for a synchronous standby reports an error for a transaction
+ * that committed), after which graphile-worker fetched again. Such a job would stay locked for as
+ * long as its worker beats.
  */
 export function strayLocksCtes(lockIds: readonly string[], inFlight: readonly string[], olderThanMs: number): SQL {
-  const mine = sql`locked_by in (select jsonb_array_elements_text(${JSON.stringify(lockIds)}::jsonb))`;
+  const heldLongByMe = sql`locked_by in (select jsonb_array_elements_text(${JSON.stringify(lockIds)}::jsonb))
+    and locked_at < now() - ${olderThanMs}::int * interval '1 millisecond'`;
   const running = sql`(select jsonb_array_elements_text(${JSON.stringify(inFlight)}::jsonb)::bigint)`;
-  return sql`unlocked_jobs as (
-      update graphile_worker._private_jobs set locked_at = null, locked_by = null
-      where ${mine} and locked_at < now() - ${olderThanMs}::int * interval '1 millisecond'
-        and id not in ${running}
-      returning id
-    ), unlocked_queues as (
-      update graphile_worker._private_job_queues set locked_at = null, locked_by = null
-      where ${mine} and locked_at < now() - ${olderThanMs}::int * interval '1 millisecond'
-        and id not in (select job_queue_id from graphile_worker._private_jobs
-          where id in ${running} and job_queue_id is not null)
-      returning id
-    )`;
+  return unlockJobsCtes(
+    sql`${heldLongByMe} and id not in ${running}`,
+    sql`${heldLongByMe} and id not in (select job_queue_id from graphile_worker._private_jobs
+      where id in ${running} and job_queue_id is not null)`,
+  );
 }
 
 /** A graphile-worker job as the worker that holds it knows it. */

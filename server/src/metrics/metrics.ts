@@ -14,6 +14,7 @@ export type AttemptOutcomeLabel = (typeof attemptOutcomes)[number];
 
 /** What a read-through cache lookup came to (`conveyor_cache_requests_total{result}`). */
 export const cacheResults = ["hit", "miss", "bypass", "error"] as const;
+export type CacheResult = (typeof cacheResults)[number];
 
 const taskDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
@@ -146,4 +147,9 @@ export function seedMetrics(tasks: readonly string[], cacheNamespaces: readonly 
   }
   for (const namespace of cacheNamespaces)
     for (const result of cacheResults) metrics.cacheRequests.inc({ namespace, result }, 0);
+}
+
+/** Counts a read-through cache lookup under one of the results `seedMetrics` starts at 0. */
+export function countCacheRequest(namespace: string, result: CacheResult): void {
+  metrics.cacheRequests.inc({ namespace, result });
 }

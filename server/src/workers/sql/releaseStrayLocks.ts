@@ -15,6 +15,6 @@ export async function releaseStrayLocks(
   if (lockIds.length === 0) return { unlockedJobs: 0 };
   const result = await db.execute<{ unlocked_jobs: number }>(sql`
     with ${strayLocksCtes(lockIds, inFlight, olderThanMs)}
-    select (select count(*)::int from unlocked_jobs) as unlocked_jobs, (select count(*) from unlocked_queues) as queues`);
+    select (select count(*)::int from unlocked_jobs) as unlocked_jobs`);
   return { unlockedJobs: result.rows[0]?.unlocked_jobs ?? 0 };
 }
