@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { spawnConveyorProcess } from "./fixtures/conveyorProcess.js";
 import { startStallingProxy } from "./fixtures/stallingProxy.js";
+import { testWorkerConcurrency } from "./fixtures/testConveyor.js";
 import { createTestDatabase } from "./fixtures/testDatabase.js";
 
 const database = await createTestDatabase("health");
@@ -8,6 +9,7 @@ const proxy = await startStallingProxy({ host: "127.0.0.1", port: Number(new URL
 // A worker alone, as `npm start -- --worker` with HEALTH_PORT runs it, reaching Postgres through the proxy.
 const worker = await spawnConveyorProcess("worker", {
   DATABASE_URL: database.url.replace(/:(\d+)\//, `:${proxy.port}/`),
+  WORKER_CONCURRENCY: String(testWorkerConcurrency),
 });
 afterAll(async () => {
   await worker.terminate(20_000);

@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ConveyorProcess, spawnConveyorProcess } from "./fixtures/conveyorProcess.js";
-import { waitForRun } from "./fixtures/testConveyor.js";
+import { testWorkerConcurrency, waitForRun } from "./fixtures/testConveyor.js";
 import { createTestDatabase } from "./fixtures/testDatabase.js";
 
 interface ExportedSpan {
@@ -95,6 +95,7 @@ describe("traces across the API and worker processes", () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
       // Export within a tenth of a second instead of five.
       OTEL_BSP_SCHEDULE_DELAY: "100",
+      WORKER_CONCURRENCY: String(testWorkerConcurrency),
     };
     const processes: ConveyorProcess[] = [];
     cleanup.push(async () => {
